@@ -8,6 +8,7 @@
 from .activations import OUTPUT_ACTIVATIONS, STATE_ACTIVATIONS
 from .core import Grads, Trace, backward, forward
 from .params import PARAM_NAMES, Params, init_params
+from . import gradcheck, losses
 
 __all__ = ["Params", "init_params", "PARAM_NAMES", "forward", "backward", "Trace", "Grads",
-           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]
+           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "losses", "gradcheck"]

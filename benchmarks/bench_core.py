@@ -1,0 +1,213 @@
+"""Forward + backward of rnnviz's exact numpy core against what a PyTorch user would write.
+
+    python benchmarks/bench_core.py            # full run (about a minute)
+    python benchmarks/bench_core.py --quick    # fewer repetitions (a few seconds per size)
+
+What is timed, per size (B, T, H, I) with one output (O = 1), float64, tanh state, identity head:
+
+- rnnviz:  ``tr = rv.forward(p, x, lengths); g = rv.backward(p, tr, ones((B, 1)))``
+  (d_output = dL/do = 1 is the gradient of loss = output.sum()).
+- PyTorch: ``torch.nn.RNN(I, H, nonlinearity="tanh", batch_first=True)`` + ``torch.nn.Linear(H, 1)``,
+  float64; when some sequence is padded the batch goes through
+  ``pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)`` (timed, since a user
+  packs every batch); the head reads the last real state h_n; ``loss = output.sum(); loss.backward()``.
+  A batch with no pads (every B = 1 size) runs unpacked, torch's faster path.
+
+About half the sequences of a batch (B > 1) get a random length in 1..T, the rest are full; B = 1 is full.
+Both run in this process on one thread: ``torch.set_num_threads(1)`` and, when threadpoolctl is importable
+(``pip install threadpoolctl``; it is not a requirement of rnnviz), ``threadpool_limits(1)`` for numpy's
+OpenBLAS. Without threadpoolctl OpenBLAS may use every core and the numbers are not one-thread numbers
+(the script says so). Each size is warmed up, then rnnviz and torch samples are interleaved (alternating
+which goes first); a sample times a loop of calls long enough (~10 ms) for the clock; the table shows
+median times per call and the ratio rnnviz / torch, with the target (<= 0.6, <= 0.9 at (64,200,128,32)).
+Before timing, the script checks that both compute the same output and gradients (to 1e-9).
+
+OpenBLAS environment. ``OPENBLAS_CORETYPE`` forces which kernel set OpenBLAS's DYNAMIC_ARCH build uses
+(e.g. Haswell instead of SkylakeX); ``OPENBLAS_L2_SIZE`` overrides the L2 cache size OpenBLAS blocks its
+products for. Both change numpy's speed only (torch uses its own MKL), so they move the ratios; they do
+not change rnnviz's exactness properties, which hold for whichever kernel runs. See whether they are set
+with ``env | grep OPENBLAS``; the script prints them and, through threadpoolctl, the kernel set in use
+("architecture"). To measure without them, unset them for that one command only:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_core.py
+
+They must be set or unset before numpy is imported (OpenBLAS reads them when it loads).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from a checkout without installing
+import rnnviz as rv                                                # noqa: E402
+
+try:
+    import torch
+except ImportError:                                                # pragma: no cover - benchmark needs torch
+    sys.exit("this benchmark compares against PyTorch: pip install torch==2.13.0")
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:
+    threadpool_info = threadpool_limits = None
+
+SIZES = [(1, 10, 8, 2), (1, 100, 16, 2), (32, 50, 64, 16), (64, 200, 128, 32), (1, 1000, 256, 8)]
+TARGETS = {(64, 200, 128, 32): 0.9}        # every other size: 0.6
+DEFAULT_TARGET = 0.6
+
+
+def make_problem(B, T, H, I, seed=0):
+    """Parameters, inputs (B,T,I) and lengths (B,): half the sequences (B > 1) get a random length."""
+    rng = np.random.default_rng(seed)
+    p = rv.init_params(I, H, 1, f_s="tanh", f_o="identity", seed=seed)
+    p = p.replace(b_s=0.1 * rng.standard_normal(H), b_o=0.1 * rng.standard_normal(1))
+    x = rng.standard_normal((B, T, I))
+    lengths = np.full(B, T, dtype=np.int64)
+    if B > 1:
+        padded = rng.choice(B, size=B // 2, replace=False)
+        lengths[padded] = rng.integers(1, T + 1, size=B // 2)
+    return p, x, lengths
+
+
+def make_torch(p, x, lengths):
+    """The torch model with rnnviz's weights, and a function running forward + backward once."""
+    H, I = p.state_size, p.input_size
+    rnn = torch.nn.RNN(I, H, nonlinearity="tanh", batch_first=True, dtype=torch.float64)
+    head = torch.nn.Linear(H, 1, dtype=torch.float64)
+    with torch.no_grad():                                    # z = x W_ih^T + b_ih + h W_hh^T + b_hh
+        rnn.weight_ih_l0.copy_(torch.from_numpy(p.W_is.T.copy()))
+        rnn.weight_hh_l0.copy_(torch.from_numpy(p.W_ss.T.copy()))
+        rnn.bias_ih_l0.copy_(torch.from_numpy(p.b_s.copy()))
+        rnn.bias_hh_l0.zero_()
+        head.weight.copy_(torch.from_numpy(p.W_o.T.copy()))
+        head.bias.copy_(torch.from_numpy(p.b_o.copy()))
+    params = list(rnn.parameters()) + list(head.parameters())
+    xt = torch.from_numpy(x)
+    lt = torch.from_numpy(lengths)
+    padded = bool((lengths < x.shape[1]).any())
+
+    def run():
+        for q in params:                                     # what optimizer.zero_grad(set_to_none=True) does
+            q.grad = None
+        if padded:
+            packed = torch.nn.utils.rnn.pack_padded_sequence(xt, lt, batch_first=True, enforce_sorted=False)
+            _, h_n = rnn(packed)                             # h_n (1, B, H): each sequence's last real state
+        else:
+            _, h_n = rnn(xt)
+        out = head(h_n[0])
+        loss = out.sum()
+        loss.backward()
+        return out
+
+    return run, rnn, head
+
+
+def make_rnnviz(p, x, lengths):
+    d_output = np.ones((x.shape[0], 1))                      # dL/do for loss = output.sum()
+
+    def run():
+        tr = rv.forward(p, x, lengths)
+        return tr, rv.backward(p, tr, d_output)
+
+    return run
+
+
+def check_same(p, x, lengths, run_np, run_torch, rnn, head):
+    """Both sides compute the same output and gradients (to 1e-9 relative): the comparison is fair."""
+    tr, g = run_np()
+    out = run_torch().detach().numpy()
+    H = p.state_size
+    W_s_torch = np.concatenate([rnn.weight_hh_l0.grad.numpy().T, rnn.weight_ih_l0.grad.numpy().T])
+    pairs = {"output": (tr.output, out), "W_s": (g.W_s, W_s_torch), "b_s": (g.b_s, rnn.bias_ih_l0.grad.numpy()),
+             "W_o": (g.W_o, head.weight.grad.numpy().T), "b_o": (g.b_o, head.bias.grad.numpy())}
+    for name, (a, b) in pairs.items():
+        scale = max(np.abs(b).max(), 1e-12)
+        if a.shape != b.shape or np.abs(a - b).max() > 1e-9 * scale:
+            raise SystemExit(f"rnnviz and torch disagree on {name} at H={H}: the benchmark would be unfair")
+
+
+def time_loop(fn, n):
+    t0 = time.perf_counter()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter() - t0) / n
+
+
+def calls_per_sample(fn, seconds=0.01):
+    """How many calls make one sample of about `seconds`."""
+    once = time_loop(fn, 1)
+    return max(1, int(seconds / max(once, 1e-7)))
+
+
+def bench_size(size, reps, warmup_s):
+    p, x, lengths = make_problem(*size)
+    run_np = make_rnnviz(p, x, lengths)
+    run_torch, rnn, head = make_torch(p, x, lengths)
+    check_same(p, x, lengths, run_np, run_torch, rnn, head)
+    end = time.perf_counter() + warmup_s                     # warm-up: caches, allocator, lazy init
+    while time.perf_counter() < end:
+        run_np()
+        run_torch()
+    n_np, n_torch = calls_per_sample(run_np), calls_per_sample(run_torch)
+    t_np, t_torch = [], []
+    for r in range(reps):                                    # interleaved, alternating which goes first
+        if r % 2 == 0:
+            t_np.append(time_loop(run_np, n_np))
+            t_torch.append(time_loop(run_torch, n_torch))
+        else:
+            t_torch.append(time_loop(run_torch, n_torch))
+            t_np.append(time_loop(run_np, n_np))
+    return statistics.median(t_np), statistics.median(t_torch)
+
+
+def describe_environment():
+    lines = [f"numpy {np.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs"]
+    blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    lines.append("OpenBLAS environment: " + (", ".join(f"{k}={v}" for k, v in sorted(blas_env.items()))
+                                              if blas_env else "none set"))
+    if threadpool_info is None:
+        lines.append("threadpoolctl not installed: numpy's OpenBLAS is NOT limited to one thread "
+                     "(pip install threadpoolctl)")
+    else:
+        for lib in threadpool_info():
+            if lib.get("internal_api") == "openblas":
+                lines.append(f"numpy's BLAS: OpenBLAS {lib.get('version')}, kernel set "
+                             f"{lib.get('architecture')}, {lib.get('num_threads')} thread(s) in this run")
+    return lines
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions and a shorter warm-up")
+    args = ap.parse_args(argv)
+    reps, warmup_s = (7, 0.2) if args.quick else (31, 1.0)
+    torch.set_num_threads(1)
+    limits = threadpool_limits(limits=1) if threadpool_limits is not None else None
+    try:
+        for line in describe_environment():
+            print(line)
+        print(f"{reps} interleaved samples per size, median time per forward+backward\n")
+        header = f"{'(B, T, H, I)':<20} {'rnnviz ms':>10} {'torch ms':>10} {'ratio':>7} {'target':>7}  ok"
+        print(header)
+        print("-" * len(header))
+        all_ok = True
+        for size in SIZES:
+            t_np, t_torch = bench_size(size, reps, warmup_s)
+            ratio = t_np / t_torch
+            target = TARGETS.get(size, DEFAULT_TARGET)
+            ok = ratio <= target
+            all_ok &= ok
+            print(f"{str(size):<20} {t_np * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>7.2f} {target:>7.2f}  "
+                  f"{'yes' if ok else 'NO'}", flush=True)
+        print("\nall targets met" if all_ok else "\nsome targets missed")
+    finally:
+        if limits is not None:
+            limits.restore_original_limits()
+
+
+if __name__ == "__main__":
+    main()

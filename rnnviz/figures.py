@@ -1,0 +1,78 @@
+"""Pure functions that turn rnnviz arrays into plotly figures (no streamlit here).
+
+Conventions: steps run left to right, units top to bottom; a diverging colour scale centred on 0 whose
+range is fixed by the caller so that colours compare across steps; pad steps are hatched grey and
+labelled; NaN or inf never vanish silently: such cells are drawn as black crosses labelled "overflow".
+"""
+import numpy as np
+import plotly.graph_objects as go
+
+DIVERGING = "RdBu_r"          # blue negative, white 0, red positive
+PAD_FILL = "rgba(120,120,120,0.35)"
+FUTURE_FILL = "rgba(255,255,255,0.75)"
+UIREVISION = "rnnviz"         # constant: zoom and pan survive reruns
+
+
+def symmetric_range(*arrays, floor: float = 1e-12) -> float:
+    """The largest finite |value| over the arrays (at least `floor`): the colour scale runs from -r to r."""
+    finite = [np.abs(a[np.isfinite(a)]).max() for a in arrays if np.isfinite(a).any()]
+    return float(max(finite + [floor]))
+
+
+def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, current=None, zmax=None,
+                 title: str = "", value_name: str = "value", height: int | None = None) -> go.Figure:
+    """Heatmap of per-step vectors: values (n_steps, n_units), column j is step first_step + j.
+
+    pads: (n_steps,) bool, True where the step is a pad (hatched, tick labelled "pad").
+    current: the step to outline; later steps are greyed as not yet reached. None shows every step plainly.
+    zmax: colour range [-zmax, zmax]; by default the largest finite |value|.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    n_steps, n_units = v.shape
+    steps = np.arange(first_step, first_step + n_steps)
+    names = list(unit_names) if unit_names is not None else [str(k) for k in range(n_units)]
+    pads = np.zeros(n_steps, bool) if pads is None else np.asarray(pads, bool)
+    r = symmetric_range(v) if zmax is None else float(zmax)
+    finite = np.isfinite(v)
+    shown = np.where(finite, v, np.nan).T                                # (n_units, n_steps), NaN = no colour
+    fig = go.Figure(go.Heatmap(
+        z=shown, x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, xgap=1, ygap=1,
+        colorbar=dict(title=value_name, thickness=12),
+        customdata=np.broadcast_to(np.where(pads, "pad", "")[None, :], shown.shape),
+        hovertemplate=f"{value_name}: %{{z:.10g}}<br>unit %{{y}}, step t=%{{x}} %{{customdata}}<extra></extra>"))
+    if not finite.all():                                                   # overflow: never a blank cell
+        t_bad, u_bad = np.nonzero(~finite)
+        fig.add_trace(go.Scatter(x=steps[t_bad], y=[names[u] for u in u_bad], mode="markers",
+                                 marker=dict(symbol="x", size=12, color="black"), name="overflow",
+                                 text=[str(x) for x in v[t_bad, u_bad]],
+                                 hovertemplate="overflow (%{text})<br>unit %{y}, step t=%{x}<extra></extra>"))
+    for t in steps[pads]:
+        fig.add_vrect(x0=t - 0.5, x1=t + 0.5, fillcolor=PAD_FILL, line_width=0, layer="above")
+    if current is not None:
+        if current < steps[-1]:
+            fig.add_vrect(x0=current + 0.5, x1=steps[-1] + 0.5, fillcolor=FUTURE_FILL, line_width=0, layer="above")
+        if steps[0] <= current <= steps[-1]:
+            fig.add_vrect(x0=current - 0.5, x1=current + 0.5, line=dict(color="black", width=3), layer="above")
+    ticks = [f"{t}<br>pad" if pad else str(t) for t, pad in zip(steps, pads)]
+    every = max(1, n_steps // 40)                                           # readable ticks on long sequences
+    fig.update_xaxes(title="step t", tickmode="array", tickvals=steps[::every], ticktext=ticks[::every])
+    fig.update_yaxes(title="unit", autorange="reversed", type="category")
+    fig.update_layout(title=title, uirevision=UIREVISION, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                      height=height or max(240, 90 + 28 * n_units), showlegend=False)
+    return fig
+
+
+def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>") -> go.Figure:
+    """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps."""
+    s = np.asarray(states)
+    pads = None if lengths_mask is None else np.concatenate([[False], ~np.asarray(lengths_mask, bool)])
+    return step_heatmap(s, first_step=0, unit_names=[f"s_{k}" for k in range(s.shape[1])], pads=pads,
+                        current=current, zmax=zmax, title=title, value_name="s")
+
+
+def inputs_figure(inputs, lengths_mask=None, current=None, title="Inputs i<sup>1</sup> … i<sup>T</sup>") -> go.Figure:
+    """Inputs i^1..i^T of one sequence: inputs (T, I); lengths_mask (T,) True at real steps."""
+    x = np.asarray(inputs)
+    pads = None if lengths_mask is None else ~np.asarray(lengths_mask, bool)
+    return step_heatmap(x, first_step=1, unit_names=[f"i_{k}" for k in range(x.shape[1])], pads=pads,
+                        current=current, title=title, value_name="i")

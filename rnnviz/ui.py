@@ -1,0 +1,88 @@
+"""Streamlit helpers shared by the pages: the model sidebar and the session's current parameters.
+
+The only module of the package that imports streamlit. Per-user state lives in st.session_state.
+"""
+import dataclasses
+import inspect
+
+import numpy as np
+import streamlit as st
+
+from . import activations
+from .params import Params, init_params
+
+LIMITS = {"I": 32, "H": 64, "O": 16}          # sizes one session may ask for (bounds memory and time)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelSettings:
+    """What the sidebar chooses; the parameters are a pure function of it (until edited or trained)."""
+    I: int = 2
+    H: int = 3
+    O: int = 1
+    f_s: str = "tanh"
+    f_o: str = "identity"
+    seed: int = 0
+    scale: float = 1.0
+    s0: str = "zeros"
+
+    def init(self) -> Params:
+        p = init_params(self.I, self.H, self.O, f_s=self.f_s, f_o=self.f_o, seed=self.seed, scale=self.scale)
+        if self.s0 == "learned":                                    # a learned s0 starts random, from the seed
+            p = p.replace(s0=np.random.default_rng([self.seed, 1]).uniform(-0.5, 0.5, self.H))
+        return p
+
+
+def _widget(key: str) -> str:
+    return f"model_{key}"
+
+
+def _remember(key: str) -> None:
+    """on_change: copy a sidebar widget's new value into the session's model settings."""
+    st.session_state["model"][key] = st.session_state[_widget(key)]
+
+
+def model_sidebar() -> Params:
+    """Draw the model controls in the sidebar and return the session's current parameters.
+
+    Every page calls this first. The settings live in st.session_state["model"] (not in the widgets, whose
+    identity differs from page to page), so they survive page switches. Changing a control builds fresh
+    parameters from the seed; edited or trained parameters are kept in st.session_state["params"] until then.
+    """
+    model = st.session_state.setdefault("model", dataclasses.asdict(ModelSettings()))
+    for key, value in model.items():
+        st.session_state[_widget(key)] = value                        # the widget shows the remembered value
+
+    def control(widget, label, *args, key, **kwargs):
+        return widget(label, *args, key=_widget(key), on_change=_remember, args=(key,), **kwargs)
+
+    with st.sidebar:
+        st.subheader("Model")
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            control(st.number_input, "I (inputs)", 1, LIMITS["I"], key="I", help="size of each input vector i^t")
+        with c2:
+            control(st.number_input, "H (state)", 1, LIMITS["H"], key="H", help="size of the state vector s^t")
+        with c3:
+            control(st.number_input, "O (outputs)", 1, LIMITS["O"], key="O", help="size of the output o")
+        control(st.selectbox, "state activation f_s", activations.STATE_ACTIVATIONS, key="f_s")
+        control(st.selectbox, "output activation f_o", activations.OUTPUT_ACTIVATIONS, key="f_o")
+        control(st.slider, "weight scale", 0.1, 3.0, step=0.1, key="scale",
+                help="weights are drawn from N(0, scale² / fan-in); larger means stronger recurrence")
+        control(st.number_input, "seed", 0, 2**31 - 1, key="seed", help="the same seed gives the same weights")
+        control(st.radio, "initial state s⁰", ["zeros", "learned"], key="s0", horizontal=True,
+                help="zeros: s⁰ = 0 as in the lesson; learned: a vector s0 that training can change (it starts random)")
+        if model["f_o"] == "softmax" and model["O"] == 1:
+            st.caption("softmax over one output is always 1: choose O ≥ 2.")
+    settings = ModelSettings(**model)
+    if st.session_state.get("model_settings") != settings:
+        st.session_state["model_settings"] = settings
+        st.session_state["params"] = settings.init()
+    return st.session_state["params"]
+
+
+def show_source(*functions, label: str = "The code that computed this") -> None:
+    """An expander with the source of the given functions, so equation, code and picture sit together."""
+    with st.expander(label):
+        for f in functions:
+            st.code(inspect.getsource(f), language="python")

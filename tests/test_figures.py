@@ -1,0 +1,38 @@
+"""Figures are pure functions: check what they would draw through fig.to_dict()."""
+import numpy as np
+
+import rnnviz as rv
+from rnnviz import figures
+from figdata import decode, heatmap_z
+
+
+def test_states_figure_shows_every_state_and_marks_pads():
+    p = rv.init_params(2, 3, 1, seed=1)
+    x = np.random.default_rng(0).normal(size=(1, 6, 2))
+    tr = rv.forward(p, x, lengths=[4])
+    fig = figures.states_figure(tr.states[0], tr.mask[0], current=3).to_dict()
+    np.testing.assert_array_equal(heatmap_z(fig), tr.states[0].T)        # units x steps, exactly
+    np.testing.assert_array_equal(decode(fig["data"][0]["x"]), np.arange(7))
+    pad_rects = [s for s in fig["layout"]["shapes"] if s.get("fillcolor") == figures.PAD_FILL]
+    assert sorted(s["x0"] + 0.5 for s in pad_rects) == [5, 6]            # steps 5 and 6 are pads
+    ticks = fig["layout"]["xaxis"]["ticktext"]
+    assert ticks[5].endswith("pad") and not ticks[4].endswith("pad")
+
+
+def test_colour_range_is_symmetric_and_fixed_by_caller():
+    v = np.array([[0.2, -0.5], [0.1, 0.3]])
+    fig = figures.step_heatmap(v).to_dict()
+    assert fig["data"][0]["zmin"] == -0.5 and fig["data"][0]["zmax"] == 0.5
+    fig = figures.step_heatmap(v, zmax=1.0).to_dict()
+    assert fig["data"][0]["zmin"] == -1.0 and fig["data"][0]["zmax"] == 1.0
+
+
+def test_overflow_is_marked_not_blank():
+    v = np.array([[0.5, 1.0], [np.inf, np.nan]])
+    fig = figures.step_heatmap(v, first_step=1).to_dict()
+    z = heatmap_z(fig)
+    assert np.isnan(z[0, 1]) and np.isnan(z[1, 1])                        # no colour for non-finite cells ...
+    marks = fig["data"][1]                                                # ... but a cross labelled overflow
+    assert marks["name"] == "overflow"
+    assert list(decode(marks["x"])) == [2, 2] and list(marks["y"]) == ["0", "1"]
+    assert marks["text"] == ["inf", "nan"]
