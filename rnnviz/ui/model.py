@@ -1,15 +1,12 @@
-"""Streamlit helpers shared by the pages: the model sidebar and the session's current parameters.
-
-The only module of the package that imports streamlit. Per-user state lives in st.session_state.
-"""
+"""The model sidebar and the session's current parameters."""
 import dataclasses
 import inspect
 
 import numpy as np
 import streamlit as st
 
-from . import activations
-from .params import Params, init_params
+from .. import activations
+from ..params import Params, init_params
 
 LIMITS = {"I": 32, "H": 64, "O": 16}          # sizes one session may ask for (bounds memory and time)
 
@@ -31,6 +28,11 @@ class ModelSettings:
         if self.s0 == "learned":                                    # a learned s0 starts random, from the seed
             p = p.replace(s0=np.random.default_rng([self.seed, 1]).uniform(-0.5, 0.5, self.H))
         return p
+
+
+def page_setup() -> None:
+    """The browser tab's title and a wide layout; every page calls this first."""
+    st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
 
 
 def _widget(key: str) -> str:
@@ -60,11 +62,11 @@ def model_sidebar() -> Params:
         st.subheader("Model")
         c1, c2, c3 = st.columns(3)
         with c1:
-            control(st.number_input, "I (inputs)", 1, LIMITS["I"], key="I", help="size of each input vector i^t")
+            control(st.number_input, "I", 1, LIMITS["I"], key="I", help="I: the number of inputs in each vector i^t")
         with c2:
-            control(st.number_input, "H (state)", 1, LIMITS["H"], key="H", help="size of the state vector s^t")
+            control(st.number_input, "H", 1, LIMITS["H"], key="H", help="H: the number of state units in s^t")
         with c3:
-            control(st.number_input, "O (outputs)", 1, LIMITS["O"], key="O", help="size of the output o")
+            control(st.number_input, "O", 1, LIMITS["O"], key="O", help="O: the number of outputs in o")
         control(st.selectbox, "state activation f_s", activations.STATE_ACTIVATIONS, key="f_s")
         control(st.selectbox, "output activation f_o", activations.OUTPUT_ACTIVATIONS, key="f_o")
         control(st.slider, "weight scale", 0.1, 3.0, step=0.1, key="scale",
@@ -77,8 +79,14 @@ def model_sidebar() -> Params:
     settings = ModelSettings(**model)
     if st.session_state.get("model_settings") != settings:
         st.session_state["model_settings"] = settings
-        st.session_state["params"] = settings.init()
+        replace_params(settings.init())
     return st.session_state["params"]
+
+
+def replace_params(p: Params) -> None:
+    """Make p the session's parameters (edited, trained or freshly drawn); editors showing the old ones reset."""
+    st.session_state["params"] = p
+    st.session_state["params_version"] = st.session_state.get("params_version", 0) + 1
 
 
 def show_source(*functions, label: str = "The code that computed this") -> None:

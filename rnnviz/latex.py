@@ -1,0 +1,35 @@
+"""Numbers as LaTeX (pure): vectors and matrices with the state part and the input part coloured apart."""
+import numpy as np
+
+STATE = "#1f77b4"
+INPUT = "#ff7f0e"
+
+
+def number(x: float, digits: int = 4) -> str:
+    """One number, fixed digits; overflow spelled out."""
+    if not np.isfinite(x):
+        return r"\text{" + ("NaN" if np.isnan(x) else ("+" if x > 0 else "-") + "inf") + "}"
+    return f"{x:.{digits}f}"
+
+
+def _coloured(x: float, colour: str | None, digits: int) -> str:
+    return number(x, digits) if colour is None else rf"\color{{{colour}}}{{{number(x, digits)}}}"
+
+
+def row_vector(v, split: int | None = None, digits: int = 4) -> str:
+    """[v_0 v_1 ...]; with split, the first `split` entries in the state colour, the rest in the input colour."""
+    cells = [_coloured(x, None if split is None else (STATE if k < split else INPUT), digits) for k, x in enumerate(v)]
+    return r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}"
+
+
+def matrix(M, split: int | None = None, digits: int = 4) -> str:
+    """A matrix; with split, its first `split` rows in the state colour, a rule, then the rest in the input colour."""
+    M = np.asarray(M)
+    rows = []
+    for j, row in enumerate(M):
+        colour = None if split is None else (STATE if j < split else INPUT)
+        rows.append(" & ".join(_coloured(x, colour, digits) for x in row))
+    body = ""
+    for j, row in enumerate(rows):
+        body += row + (r" \\ \hline " if split is not None and j == split - 1 and j < len(rows) - 1 else r" \\ ")
+    return r"\left[\begin{array}{" + "c" * M.shape[1] + "}" + body + r"\end{array}\right]"

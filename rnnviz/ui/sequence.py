@@ -1,0 +1,87 @@
+"""The sequence sidebar: a preset, its length and trailing pads, and a table to edit the input vectors."""
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import presets
+
+DEFAULTS = {"preset": "random vectors", "T": 6, "text": "hello", "digits": "31415", "pads": 2}
+MAX_PADS = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceView:
+    """One padded sequence as the core wants it: inputs (1, T+pads, I), lengths [T], a label per step."""
+    inputs: np.ndarray
+    lengths: np.ndarray
+    labels: tuple
+    note: str
+
+    @property
+    def n_steps(self) -> int:
+        return self.inputs.shape[1]
+
+
+def _on_preset_change() -> None:
+    """Characters and digits are one-hot: give the model the input size the new sequence needs."""
+    seq = {k: st.session_state.get(f"seq_{k}", v) for k, v in DEFAULTS.items()}
+    try:
+        need = presets.required_input_size(seq["preset"], seq["text"], seq["digits"])
+    except ValueError:
+        return                                             # the page shows the message on its run
+    if need is not None and "model" in st.session_state:
+        st.session_state["model"]["I"] = need
+
+
+def sequence_controls(I: int) -> SequenceView | None:
+    """Draw the sequence controls (sidebar) and the input table (main area, in an expander).
+
+    Returns the sequence, or None after showing what to fix when the settings cannot make one.
+    """
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(f"seq_{key}", value)
+    with st.sidebar:
+        st.subheader("Sequence")
+        preset = st.selectbox("input sequence", presets.PRESETS, key="seq_preset", on_change=_on_preset_change)
+        if preset == "random vectors":
+            st.number_input("length T (real steps)", 0, presets.MAX_T, key="seq_T")
+        elif preset == "typed text":
+            st.text_input("text (one character per step)", key="seq_text", on_change=_on_preset_change, max_chars=presets.MAX_T)
+        else:
+            st.text_input("digits (one per step)", key="seq_digits", on_change=_on_preset_change, max_chars=presets.MAX_T)
+        pads = st.number_input("pad vectors after it", 0, MAX_PADS, key="seq_pads",
+                               help="pads make the sequence longer without changing it: the state is copied")
+    try:
+        seq = presets.make_sequence(preset, I, st.session_state["seq_T"], st.session_state["seq_text"],
+                                    st.session_state["seq_digits"], seed=st.session_state["model"]["seed"])
+    except ValueError as err:
+        st.warning(f"No sequence yet: {err}.")
+        return None
+    if preset != "random vectors" and seq.inputs.shape[1] != I:
+        st.warning(f"This sequence is one-hot over {seq.inputs.shape[1]} symbols, so it needs I = {seq.inputs.shape[1]} "
+                   f"inputs; the model has I = {I}. Set I to {seq.inputs.shape[1]} in the sidebar.")
+        return None
+    x = _edited_inputs(seq, preset)
+    T = x.shape[0]
+    inputs = np.concatenate([x, np.zeros((int(pads), I))])[None]          # pad vectors: zeros
+    labels = seq.labels + ("pad",) * int(pads)
+    return SequenceView(inputs, np.array([T]), labels, seq.note)
+
+
+def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
+    """The preset's input vectors as edited in the table; the unedited ones if an edit is not a number."""
+    T, I = seq.inputs.shape
+    frame = pd.DataFrame(seq.inputs, columns=[f"i_{k}" for k in range(I)],
+                         index=[f"t={t + 1} {lab}".strip() for t, lab in enumerate(seq.labels)])
+    key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{st.session_state['model']['seed']}"
+    with st.expander(f"Edit the input vectors i¹ … i^T ({T} × {I})"):
+        edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))
+    x = edited.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not np.isfinite(x).all():
+        t, i = np.argwhere(~np.isfinite(x))[0]
+        st.error(f"Input i^{t + 1} component {i} is empty or not a finite number: type a number there. "
+                 "Showing the sequence without your edits until then.")
+        return seq.inputs
+    return x

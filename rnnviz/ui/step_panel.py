@@ -1,0 +1,41 @@
+"""The current step's arithmetic with its live numbers: [s^{t-1} i^t], W_s, b_s, z^t and s^t = f_s(z^t)."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .. import latex
+from ..core import Trace
+from ..params import Params
+
+MAX_LATEX = 8          # beyond this many rows or columns a matrix is shown as a table instead
+
+
+def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
+    """Explain step t (0..T) of sequence b: the seed's equation with the numbers it computes."""
+    H = p.state_size
+    s_prev, s_t = tr.states[b, max(t - 1, 0)], tr.states[b, t]
+    if t == 0:
+        st.markdown("**Step t = 0**: nothing has been read yet. The state starts as the initial state "
+                    + ("s⁰ = 0." if not np.any(p.s0) else "s⁰ = s0, a learned vector."))
+        st.latex(r"s^0 = " + latex.row_vector(s_t))
+        return
+    if not tr.mask[b, t - 1]:
+        st.markdown(f"**Step t = {t} is a pad.** Nothing is computed: the RNN returns its state unchanged, "
+                    "so the state keeps summarising only the real inputs.")
+        st.latex(rf"s^{{{t}}} = s^{{{t - 1}}} = " + latex.row_vector(s_t))
+        return
+    x = np.concatenate([s_prev, tr.inputs[b, t - 1]])
+    st.markdown(f"**Step t = {t}.** Join the previous state (blue) and the input (orange) into one row vector, "
+                "multiply by W_s — its blue rows meet the state, its orange rows the input — and add b_s:")
+    st.latex(rf"[s^{{{t - 1}}}\; i^{{{t}}}] = " + latex.row_vector(x, split=H))
+    if max(p.W_s.shape) <= MAX_LATEX:
+        st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(x, split=H)
+                 + latex.matrix(p.W_s, split=H) + " + " + latex.row_vector(p.b_s))
+    else:
+        st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s")
+        st.caption(f"W_s is {p.W_s.shape[0]} × {p.W_s.shape[1]}: too large to typeset; it is in the weight tables.")
+    st.latex(rf"z^{{{t}}} = " + latex.row_vector(tr.z[b, t - 1]))
+    st.latex(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) = " + latex.row_vector(s_t))
+    with st.expander("These numbers to full precision"):
+        st.dataframe(pd.DataFrame({"[s^{t-1} i^t]": list(x)}).T.style.format("{:.17g}"), width="stretch")
+        st.dataframe(pd.DataFrame({"z^t": tr.z[b, t - 1], "s^t": s_t}).T.style.format("{:.17g}"), width="stretch")

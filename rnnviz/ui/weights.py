@@ -1,0 +1,54 @@
+"""Tables in which a student edits W_s, b_s, W_o, b_o (and a learned s0); every edit recomputes the page."""
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from .model import replace_params
+from ..params import Params
+
+
+def weight_frames(p: Params) -> dict:
+    """{name: DataFrame} with the seed's row names: W_s rows 'from s_j' (recurrent) then 'from i_j' (input)."""
+    H, I, O = p.state_size, p.input_size, p.output_size
+    to_s = [f"to s_{k}" for k in range(H)]
+    frames = {
+        "W_s": pd.DataFrame(p.W_s, index=[f"from s_{j}" for j in range(H)] + [f"from i_{j}" for j in range(I)],
+                            columns=to_s),
+        "b_s": pd.DataFrame(p.b_s[None], index=["b_s"], columns=to_s),
+        "W_o": pd.DataFrame(p.W_o, index=[f"from s_{j}" for j in range(H)], columns=[f"to o_{k}" for k in range(O)]),
+        "b_o": pd.DataFrame(p.b_o[None], index=["b_o"], columns=[f"to o_{k}" for k in range(O)]),
+    }
+    if st.session_state.get("model", {}).get("s0") == "learned":
+        frames["s0"] = pd.DataFrame(p.s0[None], index=["s0"], columns=[f"s_{k}" for k in range(H)])
+    return frames
+
+
+def weight_editors(p: Params) -> Params:
+    """An expander of editable weight tables; returns the (possibly edited) parameters.
+
+    A valid edit becomes the session's parameters; an empty or non-finite cell is reported and ignored.
+    """
+    version = st.session_state.get("params_version", 0)
+    frames = weight_frames(p)
+    edited = {}
+    with st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if "s0" in frames else ")")):
+        st.caption("Rows 'from s_j' of W_s multiply the previous state (the seed's W_s·· weights), rows 'from i_j' "
+                   "multiply the input (W_i··). Type a number into a cell; everything recomputes.")
+        for tab, (name, frame) in zip(st.tabs(list(frames)), frames.items()):
+            with tab:
+                edited[name] = st.data_editor(frame, key=f"edit_{name}_{version}", width="stretch")
+    changes = {}
+    for name, frame in edited.items():
+        values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
+        values = values[0] if name in ("b_s", "b_o", "s0") else values
+        if not np.array_equal(values, getattr(p, name)):
+            changes[name] = values
+    if not changes:
+        return p
+    try:
+        new = p.replace(**changes)
+    except ValueError as err:
+        st.error(f"That edit was not applied: {err}. Type a finite number in every cell.")
+        return p
+    replace_params(new)
+    st.rerun()                          # draw everything, the editors included, from the edited parameters
