@@ -34,32 +34,35 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
     pads = np.zeros(n_steps, bool) if pads is None else np.asarray(pads, bool)
     r = symmetric_range(v) if zmax is None else float(zmax)
     finite = np.isfinite(v)
-    shown = np.where(finite, v, np.nan).T                                # (n_units, n_steps), NaN = no colour
-    fig = go.Figure(go.Heatmap(
-        z=shown, x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, xgap=1, ygap=1,
-        colorbar=dict(title=value_name, thickness=12),
-        customdata=np.broadcast_to(np.where(pads, "pad", "")[None, :], shown.shape),
-        hovertemplate=f"{value_name}: %{{z:.10g}}<br>unit %{{y}}, step t=%{{x}} %{{customdata}}<extra></extra>"))
+    data = [dict(type="heatmap", z=np.where(finite, v, np.nan).T,   # (n_units, n_steps); NaN = no colour
+                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, xgap=1, ygap=1,
+                 colorbar=dict(title=dict(text=value_name), thickness=12),
+                 hovertemplate=f"{value_name} = %{{z:.10g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")]
     if not finite.all():                                                   # overflow: never a blank cell
         t_bad, u_bad = np.nonzero(~finite)
-        fig.add_trace(go.Scatter(x=steps[t_bad], y=[names[u] for u in u_bad], mode="markers",
-                                 marker=dict(symbol="x", size=12, color="black"), name="overflow",
-                                 text=[str(x) for x in v[t_bad, u_bad]],
-                                 hovertemplate="overflow (%{text})<br>unit %{y}, step t=%{x}<extra></extra>"))
-    for t in steps[pads]:
-        fig.add_vrect(x0=t - 0.5, x1=t + 0.5, fillcolor=PAD_FILL, line_width=0, layer="above")
+        data.append(dict(type="scatter", x=steps[t_bad], y=[names[u] for u in u_bad], mode="markers",
+                         marker=dict(symbol="x", size=12, color="black"), name="overflow",
+                         text=[str(x) for x in v[t_bad, u_bad]],
+                         hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
+    shapes = [_column(t, t, fillcolor=PAD_FILL, line_width=0) for t in steps[pads]]
     if current is not None:
         if current < steps[-1]:
-            fig.add_vrect(x0=current + 0.5, x1=steps[-1] + 0.5, fillcolor=FUTURE_FILL, line_width=0, layer="above")
+            shapes.append(_column(current + 1, steps[-1], fillcolor=FUTURE_FILL, line_width=0))
         if steps[0] <= current <= steps[-1]:
-            fig.add_vrect(x0=current - 0.5, x1=current + 0.5, line=dict(color="black", width=3), layer="above")
+            shapes.append(_column(current, current, line=dict(color="black", width=3)))
     ticks = [f"{t}<br>pad" if pad else str(t) for t, pad in zip(steps, pads)]
     every = max(1, n_steps // 40)                                           # readable ticks on long sequences
-    fig.update_xaxes(title="step t", tickmode="array", tickvals=steps[::every], ticktext=ticks[::every])
-    fig.update_yaxes(title="unit", autorange="reversed", type="category")
-    fig.update_layout(title=title, uirevision=UIREVISION, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      height=height or max(240, 90 + 28 * n_units), showlegend=False)
-    return fig
+    layout = dict(title=dict(text=title), uirevision=UIREVISION, shapes=shapes, showlegend=False,
+                  margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                  height=height or max(240, 90 + 28 * n_units),
+                  xaxis=dict(title=dict(text="step t"), tickmode="array", tickvals=steps[::every], ticktext=ticks[::every]),
+                  yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category"))
+    return go.Figure(dict(data=data, layout=layout))                        # one validation pass: the cheap way
+
+
+def _column(first: int, last: int, **style) -> dict:
+    """A rectangle over the columns of steps first..last, the full height of the plot, above the cells."""
+    return dict(type="rect", xref="x", yref="paper", x0=first - 0.5, x1=last + 0.5, y0=0, y1=1, layer="above", **style)
 
 
 def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>") -> go.Figure:

@@ -102,3 +102,37 @@ def init_params(input_size: int, state_size: int, output_size: int, f_s: str = "
     W_o = rng.standard_normal((H, O)) * (scale / np.sqrt(H))
     return Params(W_s=W_s, b_s=np.zeros(H), W_o=W_o, b_o=np.zeros(O),
                   s0=np.zeros(H) if s0 is None else s0, f_s=f_s, f_o=f_o)
+
+
+def element_names(p: Params) -> dict:
+    """{seed-style name: (parameter, index)} for every single weight, in the seed's naming.
+
+    W_s rows that multiply the state are W_s<j><k>, rows that multiply the input are W_i<j><k> (j the row
+    within its block, k the state unit); then W_o<j><k>, b_s<k>, b_o<k>, s0<k>. With 10 or more units
+    the two indices are separated by a comma (W_s1,12) so names stay unambiguous.
+    """
+    H, I, O = p.state_size, p.input_size, p.output_size
+    sep = "," if max(H, I, O) > 10 else ""
+    names = {}
+    for j in range(H + I):
+        block, row = ("W_s", j) if j < H else ("W_i", j - H)
+        for k in range(H):
+            names[f"{block}{row}{sep}{k}"] = ("W_s", (j, k))
+    for j in range(H):
+        for k in range(O):
+            names[f"W_o{j}{sep}{k}"] = ("W_o", (j, k))
+    names.update({f"b_s{k}": ("b_s", (k,)) for k in range(H)})
+    names.update({f"b_o{k}": ("b_o", (k,)) for k in range(O)})
+    names.update({f"s0{k}": ("s0", (k,)) for k in range(H)})
+    return names
+
+
+def with_element(p: Params, name: str, value: float) -> Params:
+    """p with the single weight called `name` (see element_names) set to value."""
+    names = element_names(p)
+    if name not in names:
+        raise ValueError(f"there is no weight called {name!r} in this model")
+    param, index = names[name]
+    arr = np.array(getattr(p, param))
+    arr[index] = value
+    return p.replace(**{param: arr})

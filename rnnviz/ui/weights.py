@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from .model import replace_params
-from ..params import Params
+from ..params import Params, element_names, with_element
 
 
 def weight_frames(p: Params) -> dict:
@@ -23,6 +23,31 @@ def weight_frames(p: Params) -> dict:
     return frames
 
 
+def _set_one(key: str) -> None:
+    """on_change of the single-weight input: apply it (a bad value is reported on the next run)."""
+    p = st.session_state["params"]
+    name = st.session_state[f"{key}_name"]
+    try:
+        replace_params(with_element(p, name, st.session_state[f"{key}_value"]))
+    except ValueError as err:
+        st.session_state[f"{key}_error"] = str(err)
+
+
+def one_weight(p: Params, key: str = "one_weight") -> None:
+    """Pick one weight by its seed name (W_s00, W_i00, W_o00, ...) and type its value."""
+    names = element_names(p)
+    if st.session_state.get(f"{key}_name") not in names:
+        st.session_state[f"{key}_name"] = next(iter(names))
+    name = st.session_state[f"{key}_name"]
+    param, index = names[name]
+    st.session_state[f"{key}_value"] = float(getattr(p, param)[index])     # show the current value
+    c1, c2 = st.columns(2)
+    c1.selectbox("weight", list(names), key=f"{key}_name")
+    c2.number_input("value", key=f"{key}_value", format="%.6f", step=0.1, on_change=_set_one, args=(key,))
+    if err := st.session_state.pop(f"{key}_error", None):
+        st.error(f"Not applied: {err}")
+
+
 def weight_editors(p: Params) -> Params:
     """An expander of editable weight tables; returns the (possibly edited) parameters.
 
@@ -33,7 +58,9 @@ def weight_editors(p: Params) -> Params:
     edited = {}
     with st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if "s0" in frames else ")")):
         st.caption("Rows 'from s_j' of W_s multiply the previous state (the seed's W_s·· weights), rows 'from i_j' "
-                   "multiply the input (W_i··). Type a number into a cell; everything recomputes.")
+                   "multiply the input (W_i··). Type a number into a cell, or pick one weight by name; "
+                   "everything recomputes.")
+        one_weight(p)
         for tab, (name, frame) in zip(st.tabs(list(frames)), frames.items()):
             with tab:
                 edited[name] = st.data_editor(frame, key=f"edit_{name}_{version}", width="stretch")

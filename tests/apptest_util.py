@@ -1,0 +1,27 @@
+"""Helpers for AppTest: open a page of the app, set sidebar controls by their model key."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str | None = None, timeout: float = 30) -> AppTest:
+    """A fresh session that has run app.py and, if given, switched to pages/<page> and run it."""
+    at = AppTest.from_file(APP, default_timeout=timeout).run()
+    if page is not None:
+        at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sidebar_widget(at: AppTest, key: str):
+    """The sidebar control of a model setting ('H', 'f_s', ...)."""
+    return next(w for w in at.sidebar if getattr(w, "key", None) == f"model_{key}")
+
+
+def set_model(at: AppTest, **values) -> AppTest:
+    """Set sidebar model controls by their model key and rerun."""
+    for key, value in values.items():
+        sidebar_widget(at, key).set_value(value)
+    return at.run()
