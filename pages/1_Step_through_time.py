@@ -26,13 +26,11 @@ interval = ui.play_controls("step_t", 0, T)
 @st.fragment(run_every=interval)
 def stepped_view():
     t = ui.stepper("step_t", 0, T)
-    left, right = st.columns([3, 2])
-    with left:
-        st.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0], current=t), key="step_inputs", width="stretch")
-        st.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax), key="step_states",
-                        width="stretch")
-    with right:
-        ui.step_arithmetic(p, tr, t)
+    left, right = st.columns(2)
+    left.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0], current=t), key="step_inputs", width="stretch")
+    right.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax), key="step_states",
+                       width="stretch")
+    ui.step_arithmetic(p, tr, t)
     st.graphviz_chart(diagrams.unrolled_dot(pads, current=t, labels=seq.labels), width="stretch")
 
 

@@ -29,12 +29,10 @@ def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
                 "multiply by W_s — its blue rows meet the state, its orange rows the input — and add b_s:")
     st.latex(rf"[s^{{{t - 1}}}\; i^{{{t}}}] = " + latex.row_vector(x, split=H))
     if max(p.W_s.shape) <= MAX_LATEX:
-        st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(x, split=H)
-                 + latex.matrix(p.W_s, split=H) + " + " + latex.row_vector(p.b_s))
+        st.latex(r"W_s = " + latex.matrix(p.W_s, split=H) + r"\qquad b_s = " + latex.row_vector(p.b_s))
     else:
-        st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s")
-        st.caption(f"W_s is {p.W_s.shape[0]} × {p.W_s.shape[1]}: too large to typeset; it is in the weight tables.")
-    st.latex(rf"z^{{{t}}} = " + latex.row_vector(tr.z[b, t - 1]))
+        st.caption(f"W_s is {p.W_s.shape[0]} × {p.W_s.shape[1]}: too large to typeset here; see the weight tables.")
+    st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(tr.z[b, t - 1]))
     st.latex(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) = " + latex.row_vector(s_t))
     with st.expander("These numbers to full precision"):
         st.dataframe(pd.DataFrame({"[s^{t-1} i^t]": list(x)}).T.style.format("{:.17g}"), width="stretch")
