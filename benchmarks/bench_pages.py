@@ -1,0 +1,70 @@
+"""Server-side time of a page rerun, measured with Streamlit's AppTest in this process.
+
+    python benchmarks/bench_pages.py [--repeats N]
+
+For each case the script clicks a control (the step-forward button, say) and times the whole rerun of the
+page script, medians over N repetitions. AppTest reruns the full script even for a control inside a
+fragment, so a step's time here is an upper bound on the fragment rerun a browser triggers; it also
+includes AppTest's own parsing of the result (a few ms). Targets (issue 3/4): a step at the default model
+<= 50 ms; a full rerun at T = 1000, H = 64 <= 1 s.
+"""
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from apptest_util import open_page, set_model  # noqa: E402
+
+
+def timed(at, action, repeats):
+    """Median and max seconds of `action(at)` followed by a rerun."""
+    times = []
+    for _ in range(repeats):
+        action(at)
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+        assert not at.exception, at.exception
+    return np.median(times), np.max(times)
+
+
+def step_forward(key):
+    def act(at):
+        if at.slider(key=key).value == at.slider(key=key).max:
+            at.button(key=f"{key}_first").click()
+        else:
+            at.button(key=f"{key}_forward").click()
+    return act
+
+
+def long_sequence(at, H=64, T=1000):
+    set_model(at, H=H)
+    at.number_input(key="seq_T").set_value(T).run()
+    return at
+
+
+CASES = [
+    # (name, page, setup, action, target seconds)
+    ("step page: step, default model", "1_Step_through_time.py", None, step_forward("step_t"), 0.050),
+    ("step page: step, T=1000 H=64", "1_Step_through_time.py", long_sequence, step_forward("step_t"), 1.0),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=15)
+    a = ap.parse_args()
+    print(f"{'case':45s} {'median ms':>10s} {'max ms':>8s} {'target ms':>10s}")
+    for name, page, setup, action, target in CASES:
+        at = open_page(page, timeout=60)
+        if setup:
+            setup(at)
+        med, worst = timed(at, action, a.repeats)
+        print(f"{name:45s} {med * 1e3:10.1f} {worst * 1e3:8.1f} {target * 1e3:10.0f}")
+
+
+if __name__ == "__main__":
+    main()
