@@ -9,6 +9,8 @@ from .activations import OUTPUT_ACTIVATIONS, STATE_ACTIVATIONS
 from .core import Grads, Trace, backward, forward
 from .params import PARAM_NAMES, Params, init_params
 from . import gradcheck, losses
+from . import dynamics, sequences
 
 __all__ = ["Params", "init_params", "PARAM_NAMES", "forward", "backward", "Trace", "Grads",
-           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "losses", "gradcheck"]
+           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "losses", "gradcheck",
+           "dynamics", "sequences"]

@@ -28,16 +28,19 @@ def make_case(B=3, T=5, I=2, H=3, O=2, f_s="tanh", f_o="identity", seed=0, lengt
 
 
 def kink_free(p, x, lengths, margin=1e-4) -> bool:
-    """True when no ReLU input sits within ``margin`` of its kink at 0, and some ReLU is switched on.
+    """True when no ReLU input sits within ``margin`` of its kink at 0, and ReLUs are switched on
+    (some state unit at some step, every output unit for some sequence).
 
     Finite differences with eps = 1e-6 straddle a kink only if |z| < ~1e-5; and a network whose every
     ReLU is off has all-zero gradients, which would make a gradient check pass trivially.
     """
     tr = rv.forward(p, x, lengths)
-    for name, pre in (("f_s", tr.z[tr.mask]), ("f_o", tr.output_pre)):
-        if getattr(p, name) == "relu" and pre.size:
-            if np.abs(pre).min() <= margin or not (pre > margin).any():
-                return False
+    z = tr.z[tr.mask]                                               # pre-activations at real steps
+    if p.f_s == "relu" and z.size and (np.abs(z).min() <= margin or not (z > margin).any()):
+        return False
+    o_pre = tr.output_pre                                           # every output unit on for some sequence
+    if p.f_o == "relu" and (np.abs(o_pre).min() <= margin or not (o_pre > margin).any(axis=0).all()):
+        return False
     return True
 
 
