@@ -1,0 +1,249 @@
+"""Padding and variable-length minibatches, as numbers (pure numpy; the "Padding and batches" lesson).
+
+The seed pads every sequence of a batch to one length T and makes the RNN copy its state at a pad:
+
+    s^t = f_s([s^{t-1} i^t] W_s + b_s)     if i^t is not a pad
+    s^t = s^{t-1}                          otherwise
+
+This module builds small batches of different lengths (random vectors or typed sentences), runs them with
+the mask and without it (pads fed through f_s as ordinary zero inputs), runs every sequence alone without
+pads, and measures the differences, so a page can show that the mask makes padding exact, bit for bit.
+"""
+import dataclasses
+
+import numpy as np
+
+from .core import Trace, backward, forward
+from .params import Params
+from .sequences import Vocabulary, bucket_by_length, pad_fraction, pad_sequences
+
+MAX_B = 8              # sequences in one batch
+MAX_LEN = 20           # real steps in one sequence
+
+
+# --------------------------------------------------------------------------------------------------
+# Making a batch
+# --------------------------------------------------------------------------------------------------
+
+def random_batch(lengths, I: int, seed: int = 0) -> list:
+    """B sequences of random input vectors, i^t ~ U(-1, 1): sequence b has shape (lengths[b], I).
+
+    Sequence b is drawn from its own generator (seed, b), always MAX_LEN steps long and then cut, so
+    changing one length only adds or removes steps at its end and leaves every other sequence unchanged.
+    """
+    n = np.asarray(lengths)
+    if n.ndim != 1 or n.size == 0 or not np.issubdtype(n.dtype, np.integer):
+        raise ValueError("lengths must be a non-empty list of whole numbers, one per sequence")
+    if (n < 0).any() or (n > MAX_LEN).any():
+        raise ValueError(f"every length must be between 0 and {MAX_LEN}; got {n.tolist()}")
+    if isinstance(I, bool) or not isinstance(I, (int, np.integer)) or I < 1:
+        raise ValueError(f"I must be a whole number >= 1; got {I!r}")
+    return [np.random.default_rng([seed, 3, b]).uniform(-1.0, 1.0, (MAX_LEN, I))[:L]    # i^1..i^L of seq b
+            for b, L in enumerate(n.tolist())]
+
+
+@dataclasses.dataclass(frozen=True)
+class SentenceBatch:
+    """Typed sentences as one-hot sequences over their shared vocabulary.
+
+    sentences: the B lines used (after cutting); seqs: B arrays (T_b, V), row t the one-hot i^{t+1};
+    vocab: the sorted distinct characters of all lines (V = vocab.size = the I the model needs);
+    notes: what was changed to make the text fit (lines cut to MAX_LEN characters, lines dropped).
+    """
+    sentences: tuple
+    seqs: list
+    vocab: Vocabulary
+    notes: tuple
+
+
+def sentence_batch(text: str, max_b: int = MAX_B, max_len: int = MAX_LEN) -> SentenceBatch:
+    """One sequence per line of text; each character is one step, one-hot over the characters of all lines.
+
+    An empty line is a sequence of length 0 (all pads). Trailing empty lines are ignored. Lines longer than
+    max_len characters are cut and lines after the max_b-th dropped, each with a note saying so.
+    ValueError (saying what to fix) when there is no character at all.
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"type the sentences as text, one per line; got {type(text).__name__}")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and lines[-1] == "":
+        lines.pop()
+    notes = []
+    if len(lines) > max_b:
+        notes.append(f"only the first {max_b} lines are used (a batch here holds at most {max_b} sequences); "
+                     f"{len(lines) - max_b} more were left out")
+        lines = lines[:max_b]
+    for k, line in enumerate(lines):
+        if len(line) > max_len:
+            notes.append(f"line {k + 1} has {len(line)} characters; only its first {max_len} are used "
+                         f"(at most {max_len} steps per sequence)")
+            lines[k] = line[:max_len]
+    if not "".join(lines):
+        raise ValueError("type at least one sentence: each line is one sequence, each character one step")
+    vocab = Vocabulary.from_text("".join(lines))
+    seqs = [vocab.one_hot(line) for line in lines]                       # (T_b, V) one-hot rows
+    return SentenceBatch(tuple(lines), seqs, vocab, tuple(notes))
+
+
+def cell_labels(sentences, T: int) -> np.ndarray:
+    """(B, T) strings: sentences[b][t] at sequence b's real steps, "" at its pads (for the mask figure)."""
+    return np.array([[s[t] if t < len(s) else "" for t in range(T)] for s in sentences], dtype=object).reshape(-1, T)
+
+
+def add_bias(p: Params, shift: float) -> Params:
+    """p with b_s + shift in every entry (a new Params; p itself is unchanged)."""
+    return p.replace(b_s=p.b_s + float(shift))
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparing runs
+# --------------------------------------------------------------------------------------------------
+
+def max_abs_diff(a, b) -> float:
+    """max |a - b| over all entries, counting bit-identical entries (also equal inf, or NaN with NaN) as 0.
+
+    0.0 exactly when the arrays are identical; inf or NaN when a non-finite value differs. Empty: 0.0.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        d = np.where(same, 0.0, np.abs(a - b))
+    return float(d.max(initial=0.0)) if not np.isnan(d).any() else float("nan")
+
+
+def identical(a, b) -> bool:
+    """True when the arrays have the same shape and every entry is the same float64 (NaN equals NaN)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=True))
+
+
+def pad_step_contributions(deltas: np.ndarray, xs: np.ndarray, lengths) -> np.ndarray:
+    """(B,) max |[s^{t-1} i^t]^T delta^t| over sequence b's pad steps t > lengths[b] (0 with no pads).
+
+    deltas (B, T, H) = dL/dz^t and xs (B, T, H+I) = [s^{t-1} i^t], as in Grads from rv.backward;
+    lengths (B,) say which steps count as pads (for an unmasked run, pass the masked lengths to measure
+    what its pad steps contributed).
+    """
+    B, T, _ = deltas.shape
+    out = np.zeros(B)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for b, L in enumerate(np.asarray(lengths).tolist()):
+            if L < T:
+                contrib = np.einsum("ti,th->tih", xs[b, L:], deltas[b, L:])     # [s^{t-1} i^t]^T delta^t
+                out[b] = np.abs(contrib).max()
+    return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PadDemo:
+    """Everything the lesson shows about one padded batch (inputs (B,T,I), lengths (B,)).
+
+    masked: forward(p, inputs, lengths), the seed's RNN (state copied at pads).
+    unmasked: forward(p, inputs), the pads fed through f_s as ordinary zero inputs.
+    alone: B traces forward(p, inputs[b:b+1, :L_b], [L_b]), each sequence alone without pads.
+    unmasked_state_diff, unmasked_output_diff (B,): max |masked - unmasked| in s^T and in o.
+    alone_state_diff, alone_output_diff, alone_states_diff (B,): max |batch - alone| in s^T, in o, and
+    over every state s^0..s^{L_b}; alone_identical (B,) bool: all three bit for bit equal.
+    pad_delta (B,): max |delta^t| at sequence b's pads, masked run, d_output = ones (exactly 0).
+    pad_contrib, unmasked_pad_contrib (B,): max |[s^{t-1} i^t]^T delta^t| at b's pads, masked and unmasked.
+    """
+    inputs: np.ndarray
+    lengths: np.ndarray
+    masked: Trace
+    unmasked: Trace
+    alone: tuple
+    unmasked_state_diff: np.ndarray
+    unmasked_output_diff: np.ndarray
+    alone_state_diff: np.ndarray
+    alone_output_diff: np.ndarray
+    alone_states_diff: np.ndarray
+    alone_identical: np.ndarray
+    pad_delta: np.ndarray
+    pad_contrib: np.ndarray
+    unmasked_pad_contrib: np.ndarray
+
+    @property
+    def T(self) -> int:
+        return self.inputs.shape[1]
+
+
+def pad_demo(p: Params, inputs, lengths) -> PadDemo:
+    """Run a padded batch with the mask, without it, and sequence by sequence alone; compare them.
+
+    inputs (B, T, I) with pad vectors at steps t > lengths[b]; lengths (B,) whole numbers 0..T.
+    Gradients use d_output = dL/do = ones (B, O), i.e. L = the sum of all outputs.
+    """
+    masked = forward(p, inputs, lengths)                                 # s^t = s^{t-1} at a pad
+    x, n, T = masked.inputs, masked.lengths, masked.inputs.shape[1]
+    unmasked = forward(p, x)                                             # lengths = T: pads go through f_s
+    alone = tuple(forward(p, x[b:b + 1, :L], [L]) for b, L in enumerate(n.tolist()))   # no pads at all
+    B = x.shape[0]
+    d_out = np.ones_like(masked.output)                                  # dL/do = 1
+    g = backward(p, masked, d_out)
+    g_un = backward(p, unmasked, d_out)
+    with np.errstate(invalid="ignore", over="ignore"):
+        pad_delta = np.array([np.abs(g.deltas[b, L:]).max(initial=0.0) for b, L in enumerate(n.tolist())])
+    per = lambda f: np.array([f(b) for b in range(B)])                   # noqa: E731  (B,) from a per-b function
+    return PadDemo(
+        inputs=x, lengths=n, masked=masked, unmasked=unmasked, alone=alone,
+        unmasked_state_diff=per(lambda b: max_abs_diff(masked.states[b, T], unmasked.states[b, T])),
+        unmasked_output_diff=per(lambda b: max_abs_diff(masked.output[b], unmasked.output[b])),
+        alone_state_diff=per(lambda b: max_abs_diff(masked.states[b, T], alone[b].states[0, -1])),
+        alone_output_diff=per(lambda b: max_abs_diff(masked.output[b], alone[b].output[0])),
+        alone_states_diff=per(lambda b: max_abs_diff(masked.states[b, : n[b] + 1], alone[b].states[0])),
+        alone_identical=per(lambda b: identical(masked.states[b, T], alone[b].states[0, -1])
+                            and identical(masked.output[b], alone[b].output[0])
+                            and identical(masked.states[b, : n[b] + 1], alone[b].states[0])).astype(bool),
+        pad_delta=pad_delta,
+        pad_contrib=pad_step_contributions(g.deltas, g.xs, n),
+        unmasked_pad_contrib=pad_step_contributions(g_un.deltas, g_un.xs, n),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The seed's two minibatch strategies
+# --------------------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class StrategyCosts:
+    """What each of the seed's strategies computes for one set of sequences.
+
+    Group by length: n_buckets batches (one forward call each, no pads), bucket_lengths and bucket_sizes
+    per batch, real_cells = sum_b T_b steps computed.
+    Pad and mask: one batch of B x T cells (padded_cells), pad_cells of them pads, pad_fraction = their share.
+    """
+    n_buckets: int
+    bucket_lengths: tuple
+    bucket_sizes: tuple
+    real_cells: int
+    padded_cells: int
+    pad_cells: int
+    pad_fraction: float
+
+
+def strategy_costs(seqs, T=None) -> StrategyCosts:
+    """Compare grouping by length (rv.sequences.bucket_by_length) with padding to T (default the longest)."""
+    buckets = bucket_by_length(seqs)                                     # {length: (inputs, indices)}
+    lengths = np.array([np.asarray(s).shape[0] for s in seqs], dtype=np.int64)
+    T = int(lengths.max()) if T is None else T
+    frac = pad_fraction(lengths, T)                                      # (B*T - sum T_b) / (B*T)
+    cells = lengths.size * T
+    return StrategyCosts(n_buckets=len(buckets), bucket_lengths=tuple(buckets),
+                         bucket_sizes=tuple(len(ix) for _, ix in buckets.values()),
+                         real_cells=int(lengths.sum()), padded_cells=int(cells),
+                         pad_cells=int(cells - lengths.sum()), pad_fraction=frac)
+
+
+def bucket_outputs_diff(p: Params, seqs, padded_output) -> dict:
+    """{length: max |o_bucket - o_padded|}: run each length group as its own batch (no pads) and compare
+    its outputs with the padded batch's outputs padded_output (B, O) for the same sequences (exactly 0)."""
+    out = {}
+    for L, (x, idx) in bucket_by_length(seqs).items():
+        out[L] = max_abs_diff(forward(p, x).output, np.asarray(padded_output)[idx])
+    return out
+
+
+def padded(seqs, extra_pads: int = 0):
+    """(inputs (B, T, I), lengths (B,)): seqs padded with zero vectors to T = longest + extra_pads."""
+    longest = max(np.asarray(s).shape[0] for s in seqs) if len(seqs) else 0
+    return pad_sequences(seqs, 0.0, T=int(longest + extra_pads))        # the seed's pad: the zero vector

@@ -1,0 +1,238 @@
+"""AppTest for the "Padding and batches" page, driven through its widgets; figures checked against the core."""
+import importlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import rnnviz as rv
+from rnnviz import batching
+from figdata import chart_spec, decode, heatmap_z
+
+batch_controls = importlib.import_module("rnnviz.ui.batch_controls")   # the module (ui.batch_controls is its function)
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/2_Padding_and_batches.py"
+DEFAULT_LENGTHS = batch_controls.DEFAULTS["lengths"][: batch_controls.DEFAULTS["B"]]
+EXACT = "0.0 (bit-for-bit identical)"
+
+
+@pytest.fixture
+def at():
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    return at.switch_page(PAGE).run()
+
+
+def table(at, column):
+    """The dataframe that has the given column."""
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise KeyError(f"no table with column {column!r}")
+
+
+def metrics(at):
+    return [(m.label, m.value) for m in at.metric]
+
+
+def expected_batch(at, lengths, extra=0, bias=0.5):
+    """(page params, inputs, lengths) as the page builds them for random vectors."""
+    p = batching.add_bias(at.session_state["params"], bias)
+    seqs = batching.random_batch(np.array(lengths), p.input_size, seed=at.session_state["model"]["seed"])
+    x, n = batching.padded(seqs, extra)
+    return p, x, n
+
+
+def assert_page_matches_core(at, p, x, n):
+    """Every chart of the page equals what rv.forward computes for this batch."""
+    B, T, I = x.shape
+    mask = (np.arange(T)[None] < n[:, None]).astype(float)
+    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "pad_mask")), mask)
+    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "pad_inputs")), x.transpose(0, 2, 1).reshape(B * I, T))
+    masked, unmasked = rv.forward(p, x, n), rv.forward(p, x)
+    for b in range(B):
+        z = heatmap_z(chart_spec(at, f"pad_states_masked_{b}"))        # (H, T+1): s^0..s^T
+        np.testing.assert_array_equal(z, masked.states[b].T)
+        L = n[b]
+        for t in range(L + 1, T + 1):                                   # a pad column repeats the one before
+            np.testing.assert_array_equal(z[:, t], z[:, t - 1])
+        np.testing.assert_array_equal(heatmap_z(chart_spec(at, f"pad_states_unmasked_{b}")), unmasked.states[b].T)
+    with pytest.raises(KeyError):
+        chart_spec(at, f"pad_states_masked_{B}")                        # no chart for a sequence not in the batch
+
+
+def test_default_page_draws_what_the_core_computes(at):
+    assert not at.exception
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS)
+    assert_page_matches_core(at, p, x, n)
+    proof = table(at, "final state: max |batch − alone|")
+    assert proof["final state: max |batch − alone|"].tolist() == [EXACT] * len(n)
+    assert proof["output: max |batch − alone|"].tolist() == [EXACT] * len(n)
+    assert proof["all states s^0..s^L: max |batch − alone|"].tolist() == ["0.0"] * len(n)
+    assert any("bit-for-bit identical" in s.value for s in at.success)
+
+
+def test_masked_against_unmasked_table_reports_the_drift(at):
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS)
+    masked, unmasked = rv.forward(p, x, n), rv.forward(p, x)
+    drift = table(at, "final state s^T: max |difference|")
+    T = x.shape[1]
+    for b in range(len(n)):
+        expected = np.abs(masked.states[b, T] - unmasked.states[b, T]).max()
+        assert float(drift["final state s^T: max |difference|"][b]) == expected
+        assert float(drift["output o: max |difference|"][b]) == np.abs(masked.output[b] - unmasked.output[b]).max()
+        assert (expected == 0.0) == (n[b] == T)                         # drift exactly where there are pads
+
+
+def test_gradient_at_pads_is_exactly_zero(at):
+    grads = table(at, "with the mask: max |δ^t| at its pads")
+    has_pads = np.array(DEFAULT_LENGTHS) < max(DEFAULT_LENGTHS)
+    for col in ("with the mask: max |δ^t| at its pads", "with the mask: max |∂L/∂W_s^t| at its pads"):
+        assert grads[col].tolist() == ["0.0" if h else "no pads" for h in has_pads]
+    unmasked = grads["without the mask: max |∂L/∂W_s^t| there"]
+    assert all(float(v) > 0 for v, h in zip(unmasked, has_pads) if h)
+
+
+def test_changing_lengths_redraws_everything(at):
+    at.number_input(key="pad_lengths_0").set_value(12).run()
+    at.number_input(key="pad_lengths_2").set_value(0).run()             # an all-pad sequence
+    assert not at.exception
+    lengths = [12] + DEFAULT_LENGTHS[1:2] + [0] + DEFAULT_LENGTHS[3:]
+    p, x, n = expected_batch(at, lengths)
+    assert x.shape[1] == 12
+    assert_page_matches_core(at, p, x, n)
+    z = heatmap_z(chart_spec(at, "pad_states_masked_2"))
+    assert (z == z[:, :1]).all()                                        # length 0: the state stays s^0 throughout
+    assert table(at, "final state: max |batch − alone|")["final state: max |batch − alone|"][2] == EXACT
+    assert any("length 0 is all pads" in c.value for c in at.caption)
+
+
+def test_changing_the_number_of_sequences_keeps_the_lengths(at):
+    at.number_input(key="pad_lengths_3").set_value(9).run()
+    at.number_input(key="pad_B").set_value(1).run()                     # B = 1: a batch of one
+    assert not at.exception
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS[:1])
+    assert_page_matches_core(at, p, x, n)
+    assert ("batches = forward calls", "1") in metrics(at)
+    at.number_input(key="pad_B").set_value(8).run()
+    assert not at.exception
+    lengths = DEFAULT_LENGTHS[:3] + [9] + batch_controls.DEFAULTS["lengths"][4:]
+    assert at.session_state["padding"]["lengths"] == lengths           # the length typed before B = 1 survived
+    p, x, n = expected_batch(at, lengths)
+    assert_page_matches_core(at, p, x, n)
+
+
+def test_lengths_beyond_the_limit_are_refused(at):
+    at.number_input(key="pad_lengths_0").set_value(batching.MAX_LEN + 30).run()
+    assert not at.exception
+    assert at.number_input(key="pad_lengths_0").value <= batching.MAX_LEN
+    assert heatmap_z(chart_spec(at, "pad_mask")).shape[1] <= batching.MAX_LEN
+
+
+def test_extra_pads_make_even_the_longest_drift(at):
+    at.number_input(key="pad_extra").set_value(3).run()
+    assert not at.exception
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS, extra=3)
+    assert x.shape[1] == max(DEFAULT_LENGTHS) + 3
+    assert_page_matches_core(at, p, x, n)
+    drift = table(at, "final state s^T: max |difference|")["final state s^T: max |difference|"]
+    assert all(float(v) > 0 for v in drift)
+    cells = len(n) * x.shape[1]
+    assert ("pad cells", f"{cells - sum(n)} ({(cells - sum(n)) / cells:.0%})") in metrics(at)
+
+
+def test_bias_slider_changes_only_this_page(at):
+    at.slider(key="pad_bias").set_value(0.0).run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS, bias=0.0)
+    assert_page_matches_core(at, p, x, n)
+    at.slider(key="pad_bias").set_value(-0.8).run()
+    np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))   # the session's model is untouched
+    p, x, n = expected_batch(at, DEFAULT_LENGTHS, bias=-0.8)
+    assert_page_matches_core(at, p, x, n)
+    at.switch_page("pages/1_Step_through_time.py").run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))
+
+
+def test_strategy_tiles_count_buckets_and_pads(at):
+    at.number_input(key="pad_lengths_1").set_value(DEFAULT_LENGTHS[0]).run()   # two sequences share a length
+    lengths = [DEFAULT_LENGTHS[0]] * 2 + DEFAULT_LENGTHS[2:]
+    shown = metrics(at)
+    T, B = max(lengths), len(lengths)
+    assert shown[:3] == [("batches = forward calls", str(len(set(lengths)))), ("cells computed", str(sum(lengths))),
+                         ("pad cells", "0")]
+    frac = rv.sequences.pad_fraction(lengths)
+    assert shown[3:] == [("batches = forward calls", "1"), ("cells computed", str(B * T)),
+                         ("pad cells", f"{B * T - sum(lengths)} ({frac:.0%})")]
+    groups = table(at, "outputs: max |group batch − padded batch|")
+    assert groups["length group"].tolist() == sorted(set(lengths))
+    assert groups["outputs: max |group batch − padded batch|"].tolist() == ["0.0"] * len(set(lengths))
+
+
+def sentences_expected(at, text, bias=0.5):
+    sb = batching.sentence_batch(text)
+    p = batching.add_bias(at.session_state["params"], bias)
+    x, n = batching.padded(sb.seqs)
+    return sb, p, x, n
+
+
+def test_typed_sentences_set_the_input_size_and_are_one_hot(at):
+    at.radio(key="pad_source").set_value("sentences").run()
+    assert not at.exception
+    sb, p, x, n = sentences_expected(at, batch_controls.DEFAULTS["text"])
+    assert at.session_state["params"].input_size == sb.vocab.size == 7  # the callback gave the model I = V
+    assert_page_matches_core(at, p, x, n)
+    text = np.asarray(chart_spec(at, "pad_mask")["data"][0]["text"])
+    assert "".join(text[0]).replace("␣", " ") == "the cat sat"
+    at.text_area(key="pad_text").input("dog\n\ngod is good\nno").run()  # new characters, an empty line
+    assert not at.exception
+    sb, p, x, n = sentences_expected(at, "dog\n\ngod is good\nno")
+    assert at.session_state["params"].input_size == sb.vocab.size
+    assert n.tolist() == [3, 0, 11, 2]
+    assert_page_matches_core(at, p, x, n)
+    proof = table(at, "output: max |batch − alone|")["output: max |batch − alone|"]
+    assert proof.tolist() == [EXACT] * 4
+
+
+def test_sentences_too_long_or_too_many_are_cut_with_a_message(at):
+    at.radio(key="pad_source").set_value("sentences").run()
+    text = "\n".join(["a" * 30] + ["ab"] * 9)
+    at.text_area(key="pad_text").input(text).run()
+    assert not at.exception
+    infos = " ".join(i.value for i in at.info)
+    assert "first 8 lines" in infos and f"first {batching.MAX_LEN} are used" in infos
+    assert heatmap_z(chart_spec(at, "pad_mask")).shape == (8, batching.MAX_LEN)
+
+
+def test_sentences_need_text_and_a_matching_input_size(at):
+    at.radio(key="pad_source").set_value("sentences").run()
+    at.text_area(key="pad_text").input("\n\n").run()
+    assert not at.exception
+    assert any("type at least one sentence" in w.value for w in at.warning)
+    assert not at.get("plotly_chart")
+    at.text_area(key="pad_text").input("ab\nba").run()
+    assert at.session_state["params"].input_size == 2
+    at.number_input(key="model_I").set_value(5).run()                  # the student changes I afterwards
+    assert not at.exception
+    assert any("needs I = 2" in w.value for w in at.warning)
+    at.button(key="pad_fix_I").click().run()
+    assert not at.exception
+    assert at.session_state["params"].input_size == 2
+    sb, p, x, n = sentences_expected(at, "ab\nba")
+    assert_page_matches_core(at, p, x, n)
+
+
+def test_too_many_distinct_characters_are_refused(at):
+    at.radio(key="pad_source").set_value("sentences").run()
+    at.text_area(key="pad_text").input("abcdefghijklmnopqrst\nuvwxyzABCDEFGHIJKLMN").run()
+    assert not at.exception
+    assert any("40 distinct characters" in e.value for e in at.error)
+    at.radio(key="pad_source").set_value("random").run()               # back to random vectors: works again
+    assert not at.exception
+    assert chart_spec(at, "pad_mask")
+
+
+def test_page_shows_the_core_source(at):
+    assert any("def forward(p: Params, inputs, lengths=None)" in c.value for c in at.code)
