@@ -20,11 +20,13 @@ def symmetric_range(*arrays, floor: float = 1e-12) -> float:
 
 
 def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, current=None, zmax=None,
-                 title: str = "", value_name: str = "value", height: int | None = None) -> go.Figure:
+                 title: str = "", value_name: str = "value", height: int | None = None,
+                 backward: bool = False) -> go.Figure:
     """Heatmap of per-step vectors: values (n_steps, n_units), column j is step first_step + j.
 
     pads: (n_steps,) bool, True where the step is a pad (hatched, tick labelled "pad").
-    current: the step to outline; later steps are greyed as not yet reached. None shows every step plainly.
+    current: the step to outline; later steps (earlier ones when backward) are greyed as not yet reached.
+    None shows every step plainly.
     zmax: colour range [-zmax, zmax]; by default the largest finite |value|.
     """
     v = np.asarray(values, dtype=np.float64)
@@ -46,7 +48,9 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
                          hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
     shapes = [_column(t, t, fillcolor=PAD_FILL, line_width=0) for t in steps[pads]]
     if current is not None:
-        if current < steps[-1]:
+        if backward and current > steps[0]:                                   # back-propagation runs right to left
+            shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line_width=0))
+        if not backward and current < steps[-1]:
             shapes.append(_column(current + 1, steps[-1], fillcolor=FUTURE_FILL, line_width=0))
         if steps[0] <= current <= steps[-1]:
             shapes.append(_column(current, current, line=dict(color="black", width=3)))

@@ -1,0 +1,126 @@
+"""What the BPTT lesson computes on top of the core (numpy only): the objective, single-element finite
+differences, the seed's product-rule terms, truncated BPTT and gradient clipping.
+"""
+import dataclasses
+
+import numpy as np
+
+from . import activations, losses
+from .core import Grads, Trace, forward
+from .params import Params
+
+OBJECTIVES = ("output component", "mean squared error", "cross-entropy")
+
+
+@dataclasses.dataclass(frozen=True)
+class Objective:
+    """What is differentiated: one output component o_k (the seed's do_k/dW), MSE against a target, or
+    cross-entropy against a label (f_o must be softmax)."""
+    kind: str = "output component"
+    k: int = 0
+    target: tuple = ()
+    label: int = 0
+
+    def __call__(self, o):
+        """(L, dL/do) for outputs o (B, O)."""
+        if self.kind == "output component":
+            return losses.output_component(o, self.k)
+        if self.kind == "mean squared error":
+            return losses.mse(o, np.asarray(self.target, dtype=np.float64)[None])
+        if self.kind == "cross-entropy":
+            return losses.cross_entropy(o, np.full(len(o), self.label))
+        raise ValueError(f"unknown objective {self.kind!r}: choose one of {', '.join(OBJECTIVES)}")
+
+    def symbol(self) -> str:
+        """LaTeX for what is differentiated."""
+        return {"output component": rf"o_{{{self.k}}}", "mean squared error": "L_{MSE}",
+                "cross-entropy": "L_{CE}"}[self.kind]
+
+
+def element_finite_difference(p: Params, inputs, lengths, objective, param: str, index: tuple,
+                              eps: float = 1e-6) -> float:
+    """Central difference (L(w + eps) - L(w - eps)) / (2 eps) for one element of one parameter."""
+    def loss_at(value):
+        arr = np.array(getattr(p, param))
+        arr[index] = value
+        return objective(forward(p.replace(**{param: arr}), inputs, lengths).output)[0]
+    w = float(getattr(p, param)[index])
+    return (loss_at(w + eps) - loss_at(w - eps)) / (2 * eps)
+
+
+def product_rule_terms(g: Grads, row: int, col: int) -> dict:
+    """The seed's expansion of dL/dW_s[row, col] into one term per step, summed over the batch.
+
+    term^t = [s^{t-1} i^t]_row * delta^t_col — the gradient of the step-t copy W_s^t[row, col].
+    Returns {"x": (T,) the factor [s^{t-1} i^t]_row (batch 0), "delta": (T,) delta^t_col (batch 0),
+    "term": (T,) the per-step terms summed over the batch}.
+    """
+    return {"x": g.xs[0, :, row], "delta": g.deltas[0, :, col], "term": g.step_element("W_s", row, col)}
+
+
+def output_weight_derivation(p: Params, tr: Trace, row: int, col: int, b: int = 0) -> dict:
+    """The seed's first example, do_col/dW_o[row, col] = f_o'(s^T W_o + b_o)_col * s^T_row (sequence b).
+
+    For an element-wise f_o. Returns the slope f_o'(...), the state factor s^T_row and their product.
+    """
+    f_o = activations.get(p.f_o)
+    if not f_o.elementwise:
+        raise ValueError("the seed's one-line derivative holds for an element-wise f_o; softmax mixes outputs")
+    pre, out = tr.output_pre[b], tr.output[b]
+    slope = f_o.backward(pre, out, np.ones_like(pre))[col]                  # f_o'(s^T W_o + b_o)_col
+    s_T = tr.states[b, -1, row]
+    return {"slope": float(slope), "state": float(s_T), "product": float(slope * s_T)}
+
+
+def grads_dict(g: Grads) -> dict:
+    """{name: total gradient} for W_s, b_s, W_o, b_o, s0."""
+    return {name: getattr(g, name) for name in ("W_s", "b_s", "W_o", "b_o", "s0")}
+
+
+def truncation_mask(tr: Trace, k: int) -> np.ndarray:
+    """(B, T) True at the steps BPTT truncated after k steps keeps: each sequence's last k real steps."""
+    T = tr.mask.shape[1]
+    if not 0 <= k <= T:
+        raise ValueError(f"truncate after k = 0..{T} steps; got {k}")
+    t = np.arange(T)[None, :]
+    return tr.mask & (t >= tr.lengths[:, None] - k)                   # length - k <= t < length (0-based t)
+
+
+def truncated(g: Grads, tr: Trace, k: int) -> dict:
+    """Gradients of BPTT truncated after k steps back from each sequence's end: the contributions of its
+    last k real steps are kept exactly, earlier ones (and s0's) dropped. W_o and b_o are unchanged."""
+    keep = truncation_mask(tr, k)
+    out = grads_dict(g)
+    out["W_s"] = g.xs[keep].T @ g.deltas[keep]                       # sum over kept t of [s^{t-1} i^t]^T delta^t
+    out["b_s"] = g.deltas[keep].sum(axis=0)                           # sum over kept t of delta^t
+    if (keep.sum(axis=1) < tr.lengths).any():
+        out["s0"] = np.zeros_like(g.s0)                               # the path back to s^0 is cut
+    return out
+
+
+def clip_elementwise(grads: dict, c: float) -> dict:
+    """Every gradient element clipped to [-c, c]."""
+    if not c > 0:
+        raise ValueError("the clipping threshold must be a positive number")
+    return {name: np.clip(v, -c, c) for name, v in grads.items()}
+
+
+def global_norm(grads: dict) -> float:
+    """sqrt of the sum of every squared gradient element."""
+    return float(np.sqrt(sum(float((v * v).sum()) for v in grads.values())))
+
+
+def clip_global_norm(grads: dict, c: float) -> tuple:
+    """(grads scaled by min(1, c / ||grads||), the scale): the direction kept, the length capped at c."""
+    if not c > 0:
+        raise ValueError("the clipping threshold must be a positive number")
+    norm = global_norm(grads)
+    scale = 1.0 if norm <= c else c / norm
+    return {name: v * scale for name, v in grads.items()}, scale
+
+
+def relative_distance(a: dict, b: dict) -> float:
+    """||a - b|| / ||b|| over all parameters together (0 when b is all zeros and a equals it)."""
+    diff = global_norm({n: a[n] - b[n] for n in b})
+    base = global_norm(b)
+    return diff / base if base > 0 else diff

@@ -1,0 +1,61 @@
+"""Controls and explanations of the BPTT lesson: what is differentiated, and one backward step's numbers."""
+import numpy as np
+import streamlit as st
+
+from .. import activations, latex
+from ..bptt import OBJECTIVES, Objective
+from ..core import Grads, Trace
+from ..params import Params
+
+MAX_TARGETS = 8
+
+
+def objective_controls(p: Params) -> Objective | None:
+    """Choose what is differentiated; None (after saying what to change) when it does not fit the model."""
+    O = p.output_size
+    c1, c2 = st.columns([2, 3])
+    kind = c1.selectbox("differentiate", OBJECTIVES, key="bptt_objective",
+                        help="output component: the seed's do_k/dW; or a loss against a target")
+    with c2:
+        if kind == "output component":
+            k = st.number_input("component k of o", 0, O - 1, 0, key="bptt_k")
+            return Objective(kind, k=int(k))
+        if kind == "mean squared error":
+            if O > MAX_TARGETS:
+                st.warning(f"The target editor has room for {MAX_TARGETS} outputs; set O ≤ {MAX_TARGETS}.")
+                return None
+            cols = st.columns(O)
+            target = tuple(float(col.number_input(f"target y_{j}", value=0.0, step=0.1, format="%.3f",
+                                                  key=f"bptt_target_{j}")) for j, col in enumerate(cols))
+            return Objective(kind, target=target)
+        if p.f_o != "softmax" or O < 2:
+            st.warning("Cross-entropy compares probabilities with a label: choose f_o = softmax and O ≥ 2 in the sidebar.")
+            return None
+        label = st.number_input("correct class (label)", 0, O - 1, 0, key="bptt_label")
+        return Objective(kind, label=int(label))
+
+
+def backward_step(p: Params, tr: Trace, g: Grads, t: int, b: int = 0) -> None:
+    """The equations of back-propagation at step t (1..T) with their numbers; t = T + 1 is the output."""
+    T = tr.mask.shape[1]
+    f_s = activations.get(p.f_s)
+    if t == T + 1:
+        st.markdown("**Start at the output.** The loss gives dL/do; through f_o and W_o it gives the gradient "
+                    "of the last state, where back-propagation through time begins.")
+        st.latex(rf"\frac{{dL}}{{ds^{{{T}}}}} = " + latex.row_vector(g.d_states[b, T]))
+        return
+    ds = g.d_states[b, t]
+    if not tr.mask[b, t - 1]:
+        st.markdown(f"**Step t = {t} is a pad.** It computed nothing, so it has no copy of W_s to differentiate: "
+                    "δ is 0 and the gradient passes through unchanged.")
+        st.latex(rf"\delta^{{{t}}} = 0 \qquad \frac{{dL}}{{ds^{{{t - 1}}}}} = \frac{{dL}}{{ds^{{{t}}}}} = "
+                 + latex.row_vector(ds))
+        return
+    slope = f_s.backward(tr.z[b, t - 1], tr.states[b, t], np.ones_like(ds))       # f_s'(z^t)
+    st.markdown(f"**Step t = {t}.** The gradient reaching s^{t} is multiplied by the slope of f_s at z^{t}, "
+                f"giving δ^{t}; δ^{t} times the state rows of W_s (transposed) is the gradient handed to s^{t - 1}.")
+    st.latex(rf"\frac{{dL}}{{ds^{{{t}}}}} = " + latex.row_vector(ds) + rf"\qquad f_s'(z^{{{t}}}) = "
+             + latex.row_vector(slope))
+    st.latex(rf"\delta^{{{t}}} = \frac{{dL}}{{ds^{{{t}}}}} \odot f_s'(z^{{{t}}}) = " + latex.row_vector(g.deltas[b, t - 1]))
+    st.latex(rf"\frac{{dL}}{{ds^{{{t - 1}}}}} = \delta^{{{t}}}\, W_{{s,\,1..H}}^{{\top}} = "
+             + latex.row_vector(g.d_states[b, t - 1]))
