@@ -50,6 +50,10 @@ CASES = [
     # (name, page, setup, action, target seconds)
     ("step page: step, default model", "1_Step_through_time.py", None, step_forward("step_t"), 0.050),
     ("step page: step, T=1000 H=64", "1_Step_through_time.py", long_sequence, step_forward("step_t"), 1.0),
+    ("BPTT page: backward step, default model", "3_Back-propagation_through_time.py", None, step_forward("bptt_n"),
+     0.050),
+    ("BPTT page: backward step, T=1000 H=64", "3_Back-propagation_through_time.py", long_sequence,
+     step_forward("bptt_n"), 1.0),
 ]
 
 

@@ -25,3 +25,9 @@ def set_model(at: AppTest, **values) -> AppTest:
     for key, value in values.items():
         sidebar_widget(at, key).set_value(value)
     return at.run()
+
+
+def open_weights(at: AppTest) -> AppTest:
+    """Open the weight editors' expander (its tables are only built while it is open)."""
+    at.session_state["weights_open"] = True
+    return at.run()

@@ -4,7 +4,7 @@ import pytest
 
 import rnnviz as rv
 from rnnviz import bptt, dynamics, presets
-from apptest_util import open_page, set_model
+from apptest_util import open_page, open_weights, set_model
 from figdata import chart_spec, decode, heatmap_z
 
 PAGE = "3_Back-propagation_through_time.py"
@@ -18,6 +18,11 @@ def page_sequence(at):
     pads = at.session_state["seq_pads"]
     x = np.concatenate([seq.inputs, np.zeros((pads, p.input_size))])[None]
     return x, np.array([seq.inputs.shape[0]])
+
+
+def open_tab(at, label):
+    at.session_state["bptt_tab"] = label                  # what a click on the tab does (only the open tab is drawn)
+    return at.run()
 
 
 def bars(at, key):
@@ -48,6 +53,7 @@ def test_deltas_fill_from_the_right_and_equal_backward(at):
 def test_contributions_sum_to_the_total_and_the_finite_difference(at):
     p = at.session_state["params"]
     x, lengths = page_sequence(at)
+    open_tab(at, "Contributions and the proof")
     for name, (row, col) in [("W_s00", (0, 0)), ("W_i12", (4, 2))]:
         at.selectbox(key="bptt_element").set_value(name).run()
         per_step = bars(at, "bptt_element_bars")
@@ -71,8 +77,10 @@ def test_mse_objective_and_truncation(at):
     tr = rv.forward(p, x, lengths)
     obj = bptt.Objective("mean squared error", target=(0.7,))
     g = rv.backward(p, tr, obj(tr.output)[1])
+    open_tab(at, "Contributions and the proof")
     per_step = bars(at, "bptt_element_bars")
     assert rv.gradcheck.relative_error(per_step.sum(), g.W_s[0, 0]) < 1e-12
+    open_tab(at, "Truncation and clipping")
     at.slider(key="bptt_trunc_k").set_value(2).run()
     colours = chart_spec(at, "bptt_trunc_bars")["data"][0]["marker"]["color"]
     L = lengths[0]
@@ -91,6 +99,7 @@ def test_cross_entropy_needs_softmax_then_works(at):
 
 
 def test_rescaling_the_recurrent_block(at):
+    open_tab(at, "Vanishing and exploding")
     at.toggle(key="bptt_rescale").set_value(True).run()
     at.slider(key="bptt_rho").set_value(2.5).run()
     assert not at.exception
@@ -99,6 +108,7 @@ def test_rescaling_the_recurrent_block(at):
 
 
 def test_clipping_controls(at):
+    open_tab(at, "Truncation and clipping")
     at.radio(key="bptt_clip_mode").set_value("global norm").run()
     at.number_input(key="bptt_clip_c").set_value(0.01).run()
     assert not at.exception
@@ -109,6 +119,7 @@ def test_clipping_controls(at):
 
 def test_overflow_is_a_message(at):
     at = set_model(at, f_s="relu", scale=3.0)
+    open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
     at.number_input(key="one_weight_value").set_value(1e300).run()
     at.selectbox(key="one_weight_name").set_value("W_i00").run()

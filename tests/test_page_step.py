@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from apptest_util import open_page, set_model
+from apptest_util import open_page, open_weights, set_model
 from figdata import chart_spec, decode, heatmap_z
 
 PAGE = "1_Step_through_time.py"
@@ -87,6 +87,7 @@ def test_play_advances_and_pause_stops(at):
 
 def test_editing_one_weight_recomputes(at):
     at.slider(key="step_t").set_value(2).run()
+    open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
     at.number_input(key="one_weight_value").set_value(1.5).run()
     p = at.session_state["params"]
@@ -114,6 +115,7 @@ def test_empty_text_says_what_to_do(at):
 
 def test_relu_overflow_is_reported_not_crashed(at):
     at = set_model(at, f_s="relu", scale=3.0)
+    open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
     at.number_input(key="one_weight_value").set_value(1e200).run()
     at.selectbox(key="one_weight_name").set_value("W_i00").run()

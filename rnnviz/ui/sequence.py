@@ -76,7 +76,12 @@ def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
     frame = pd.DataFrame(seq.inputs, columns=[f"i_{k}" for k in range(I)],
                          index=[f"t={t + 1} {lab}".strip() for t, lab in enumerate(seq.labels)])
     key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{st.session_state['model']['seed']}"
-    with st.expander(f"Edit the input vectors i¹ … i^T ({T} × {I})"):
+    table = st.expander(f"Edit the input vectors i¹ … i^T ({T} × {I})", key="seq_table_open", on_change="rerun")
+    if not table.open:                                     # an edit survives closing: the editor keeps its state
+        edits = st.session_state.get(key)
+        if not edits or not edits.get("edited_rows"):
+            return seq.inputs
+    with table:
         edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))
     x = edited.to_numpy(dtype=np.float64, na_value=np.nan)
     if not np.isfinite(x).all():

@@ -35,5 +35,7 @@ def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
     st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(tr.z[b, t - 1]))
     st.latex(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) = " + latex.row_vector(s_t))
     with st.expander("These numbers to full precision"):
-        st.dataframe(pd.DataFrame({"[s^{t-1} i^t]": list(x)}).T.style.format("{:.17g}"), width="stretch")
-        st.dataframe(pd.DataFrame({"z^t": tr.z[b, t - 1], "s^t": s_t}).T.style.format("{:.17g}"), width="stretch")
+        full = pd.DataFrame({"[s^{t-1} i^t]": x}).T, pd.DataFrame({"z^t": tr.z[b, t - 1], "s^t": s_t}).T
+        for frame in full:
+            st.dataframe(frame, width="stretch",
+                         column_config={c: st.column_config.NumberColumn(format="%.17g") for c in frame.columns})

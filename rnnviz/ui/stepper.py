@@ -27,7 +27,7 @@ def play_controls(key: str, first: int, last: int) -> float | None:
     c1.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
               key=f"{key}_play", on_click=_toggle_play, args=(key, first, last),
               type="primary", shortcut="P", help="play through the steps (keyboard: P)", disabled=last <= first)
-    speed = c2.select_slider("speed (steps per second)", SPEEDS, value=2, key=f"{key}_speed")
+    speed = c2.select_slider("speed (steps per second)", SPEEDS, value=2, key=f"{key}_speed", persist_state="page")
     return 1.0 / speed if playing else None
 
 
@@ -51,7 +51,7 @@ def stepper(key: str, first: int, last: int, label: str = "step t") -> int:
     for col, (icon, to, tip, keyboard) in zip(cols, buttons):
         col.button("", icon=icon, key=f"{key}_{tip.split()[0]}", on_click=_move, args=(key, to), help=tip,
                    shortcut=keyboard, disabled=playing, width="stretch")
-    cols[4].slider(label, first, last, key=key, disabled=playing)
+    cols[4].slider(label, first, last, key=key, disabled=playing, persist_state="page")
     if playing and t == last:
         st.rerun()                                                          # a full run redraws Play, stops run_every
     return t

@@ -56,7 +56,11 @@ def weight_editors(p: Params) -> Params:
     version = st.session_state.get("params_version", 0)
     frames = weight_frames(p)
     edited = {}
-    with st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if "s0" in frames else ")")):
+    editor = st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if "s0" in frames else ")"),
+                         key="weights_open", on_change="rerun")
+    if not editor.open:                                    # tables are built only while the expander is open
+        return p
+    with editor:
         st.caption("Rows 'from s_j' of W_s multiply the previous state (the seed's W_s·· weights), rows 'from i_j' "
                    "multiply the input (W_i··). Type a number into a cell, or pick one weight by name; "
                    "everything recomputes.")
