@@ -42,8 +42,20 @@ def step_forward(key):
 
 def long_sequence(at, H=64, T=1000):
     set_model(at, H=H)
-    at.number_input(key="seq_T").set_value(T).run()
+    at.number_input(key="sequence_T").set_value(T).run()
     return at
+
+
+def long_sequence_tab(tab):
+    def setup(at):
+        long_sequence(at)
+        at.session_state["bptt_tab"] = tab
+        return at.run()
+    return setup
+
+
+def rerun(at):
+    """A full rerun with nothing changed (what any control outside a fragment costs)."""
 
 
 CASES = [
@@ -54,6 +66,13 @@ CASES = [
      0.050),
     ("BPTT page: backward step, T=1000 H=64", "3_Back-propagation_through_time.py", long_sequence,
      step_forward("bptt_n"), 1.0),
+    ("BPTT page: contributions tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+     long_sequence_tab("Contributions and the proof"), rerun, 1.0),
+    ("BPTT page: vanishing tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+     long_sequence_tab("Vanishing and exploding"), rerun, 1.0),
+    ("BPTT page: truncation tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+     long_sequence_tab("Truncation and clipping"), rerun, 1.0),
+    ("padding page: rerun, default batch", "2_Padding_and_batches.py", None, rerun, 0.050),
 ]
 
 

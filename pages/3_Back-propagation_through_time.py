@@ -26,7 +26,8 @@ with c2:
     rho_now = dynamics.spectral_radius(p)
     if st.toggle(f"rescale the recurrent block (now ρ = {rho_now:.3f})", key="bptt_rescale",
                  help="ρ, the spectral radius of W_s's state rows, decides whether gradients shrink or grow over steps"):
-        rho = st.slider("spectral radius ρ of the state rows of W_s", 0.05, 3.0, 1.0, 0.05, key="bptt_rho")
+        ui.number_default("bptt_rho", 1.0, 0.05, 3.0)
+        rho = st.slider("spectral radius ρ of the state rows of W_s", 0.05, 3.0, step=0.05, key="bptt_rho")
         p = dynamics.scale_to_spectral_radius(p, rho) if rho_now > 0 else p
 if objective is None:
     st.stop()
@@ -44,9 +45,10 @@ if not all(np.isfinite(v).all() for v in bptt.grads_dict(g).values()):
     st.error("The gradient overflowed (inf or NaN): lower ρ or the weight scale to see it.")
     st.stop()
 
-step_tab, contrib_tab, seed_tab, vanish_tab, trunc_tab = st.tabs(
-    ["Step backward", "Contributions and the proof", "The seed's derivation", "Vanishing and exploding",
-     "Truncation and clipping"], key="bptt_tab", on_change="rerun")          # only the open tab is computed
+TABS = ["Step backward", "Contributions and the proof", "The seed's derivation", "Vanishing and exploding",
+        "Truncation and clipping"]
+ui.choice_default("bptt_tab", TABS, TABS[0])
+step_tab, contrib_tab, seed_tab, vanish_tab, trunc_tab = st.tabs(TABS, key="bptt_tab", on_change="rerun")          # only the open tab is computed
 
 if step_tab.open:
     with step_tab:
@@ -65,10 +67,12 @@ if step_tab.open:
 if contrib_tab.open:
     with contrib_tab:
         names = {name: idx for name, (param, idx) in element_names(p).items() if param == "W_s"}
-        t_sel = st.slider("step t whose copy to show", 1, max(T, 1), min(T, 3), key="bptt_contrib_t", persist_state="page") if T else 0
+        ui.number_default("bptt_contrib_t", min(T, 3), 1, max(T, 1))
+        t_sel = st.slider("step t whose copy to show", 1, max(T, 1), key="bptt_contrib_t", persist_state="page") if T else 0
         if T:
             C = np.einsum("bi,bh->ih", g.xs[:, t_sel - 1], g.deltas[:, t_sel - 1])   # [s^{t-1} i^t]^T delta^t
             st.plotly_chart(bf.contribution_matrix_figure(C, H, t_sel), key="bptt_contrib_matrix", width="stretch")
+        ui.choice_default("bptt_element", names, next(iter(names)))
         name = st.selectbox("weight", list(names), key="bptt_element", persist_state="page", help="named as in the lesson: W_s·· multiply the "
                             "state, W_i·· the input")
         row, col = names[name]
@@ -88,7 +92,7 @@ if contrib_tab.open:
         st.caption("Why they agree: the copies W_s^1 … W_s^T are separate weights of a feed-forward net, and W_s "
                    "feeds every one of them. Nudging W_s nudges all copies at once, so dL/dW_s is the sum of the copies' "
                    "gradients — the chain rule adding one path per step. Pad steps have no copy: their bars are 0.")
-        window = st.slider("steps shown", 1, max(T, 1), (max(1, T - 49), max(T, 1)), key="bptt_window", persist_state="page") if T > 50 else (1, T)
+        window = st.slider("steps shown", 1, max(T, 1), (max(1, T - 49), max(T, 1)), key=f"bptt_window_{T}") if T > 50 else (1, T)
         if T:
             shown = list(names.items())[:48] if len(names) > 48 else list(names.items())
             steps = np.arange(window[0], window[1] + 1)
@@ -146,7 +150,8 @@ if vanish_tab.open:
 if trunc_tab.open:
     with trunc_tab:
         longest = int(tr.lengths.max())
-        k = st.slider("truncate BPTT after k steps", 0, max(longest, 1), max(longest, 1), key="bptt_trunc_k", persist_state="page",
+        ui.number_default("bptt_trunc_k", max(longest, 1), 0, max(longest, 1))
+        k = st.slider("truncate BPTT after k steps", 0, max(longest, 1), key="bptt_trunc_k", persist_state="page",
                       help="back-propagate only through the sequence's last k real steps (pads have nothing to drop)")
         full = bptt.grads_dict(g)
         cut = bptt.truncated(g, tr, k)
@@ -154,9 +159,12 @@ if trunc_tab.open:
         st.plotly_chart(bf.step_bars_figure(g.step_norms("W_s"), pads, kept=keep,
                                             title="‖dL/dW_s^t‖ per step: blue kept, grey dropped", y_title="norm"),
                         key="bptt_trunc_bars", width="stretch")
-        mode = st.radio("then clip the gradient", ["no clipping", "element-wise", "global norm"], horizontal=True,
+        CLIPS = ["no clipping", "element-wise", "global norm"]
+        ui.choice_default("bptt_clip_mode", CLIPS, CLIPS[0])
+        mode = st.radio("then clip the gradient", CLIPS, horizontal=True,
                         key="bptt_clip_mode", persist_state="page")
-        c = st.number_input("clipping threshold c", min_value=1e-6, value=1.0, format="%.4g", key="bptt_clip_c", persist_state="page")
+        ui.number_default("bptt_clip_c", 1.0, 1e-6)
+        c = st.number_input("clipping threshold c", min_value=1e-6, format="%.4g", key="bptt_clip_c", persist_state="page")
         clipped, note = cut, ""
         if mode == "element-wise":
             clipped = bptt.clip_elementwise(cut, c)
@@ -172,4 +180,5 @@ if trunc_tab.open:
         if note:
             st.caption(note)
 
+ui.export_panel(p, tr, g, objective)
 ui.show_source(core.backward, label="The code that computed every δ and contribution (rnnviz.core.backward)")

@@ -13,9 +13,9 @@ PAGE = "3_Back-propagation_through_time.py"
 def page_sequence(at):
     """The sequence the page shows: the sidebar's preset, its length and pads (read from session state)."""
     p = at.session_state["params"]
-    seq = presets.make_sequence("random vectors", p.input_size, at.session_state["seq_T"],
+    seq = presets.make_sequence("random vectors", p.input_size, at.session_state["sequence"]["T"],
                                 seed=at.session_state["model"]["seed"])
-    pads = at.session_state["seq_pads"]
+    pads = at.session_state["sequence"]["pads"]
     x = np.concatenate([seq.inputs, np.zeros((pads, p.input_size))])[None]
     return x, np.array([seq.inputs.shape[0]])
 
@@ -70,7 +70,7 @@ def test_contributions_sum_to_the_total_and_the_finite_difference(at):
 
 def test_mse_objective_and_truncation(at):
     at.selectbox(key="bptt_objective").set_value("mean squared error").run()
-    at.number_input(key="bptt_target_0").set_value(0.7).run()
+    at.text_input(key="bptt_target").set_value("0.7").run()
     assert not at.exception
     p = at.session_state["params"]
     x, lengths = page_sequence(at)

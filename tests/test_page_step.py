@@ -61,7 +61,7 @@ def test_step_survives_unrelated_changes(at):
 
 
 def test_pads_copy_the_state(at):
-    at.number_input(key="seq_pads").set_value(4).run()
+    at.number_input(key="sequence_pads").set_value(4).run()
     states = heatmap_z(chart_spec(at, "step_states"))                     # (H, T+1)
     inputs, lengths = shown_sequence(at)
     T = lengths[0]
@@ -98,8 +98,8 @@ def test_editing_one_weight_recomputes(at):
 
 
 def test_text_preset_sets_the_input_size(at):
-    at.selectbox(key="seq_preset").set_value("typed text").run()
-    at.text_input(key="seq_text").set_value("abcab").run()
+    at.selectbox(key="sequence_preset").set_value("typed text").run()
+    at.text_input(key="sequence_text").set_value("abcab").run()
     assert not at.exception
     assert at.session_state["params"].input_size == 3                    # one-hot over a, b, c
     inputs, lengths = shown_sequence(at)
@@ -107,8 +107,8 @@ def test_text_preset_sets_the_input_size(at):
 
 
 def test_empty_text_says_what_to_do(at):
-    at.selectbox(key="seq_preset").set_value("typed text").run()
-    at.text_input(key="seq_text").set_value("").run()
+    at.selectbox(key="sequence_preset").set_value("typed text").run()
+    at.text_input(key="sequence_text").set_value("").run()
     assert not at.exception
     assert any("type some text" in w.value for w in at.warning)
 

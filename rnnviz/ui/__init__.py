@@ -4,11 +4,13 @@ Per-user state lives in st.session_state; nothing here keeps module-level mutabl
 """
 from .batch_controls import batch_controls
 from .bptt_panel import backward_step, objective_controls
+from .export_panel import export_panel
 from .model import LIMITS, ModelSettings, model_sidebar, page_setup, replace_params, show_source
 from .sequence import sequence_controls
+from .state import choice_default, number_default
 from .step_panel import step_arithmetic
 from .stepper import play_controls, stepper
 from .weights import weight_editors
 
-__all__ = ["backward_step", "objective_controls", "LIMITS", "ModelSettings", "model_sidebar", "page_setup", "replace_params", "show_source", "sequence_controls",
+__all__ = ["export_panel", "choice_default", "number_default", "backward_step", "objective_controls", "LIMITS", "ModelSettings", "model_sidebar", "page_setup", "replace_params", "show_source", "sequence_controls",
            "play_controls", "stepper", "step_arithmetic", "weight_editors"]

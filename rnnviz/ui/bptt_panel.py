@@ -6,32 +6,38 @@ from .. import activations, latex
 from ..bptt import OBJECTIVES, Objective
 from ..core import Grads, Trace
 from ..params import Params
-
-MAX_TARGETS = 8
+from .state import choice_default, number_default
 
 
 def objective_controls(p: Params) -> Objective | None:
     """Choose what is differentiated; None (after saying what to change) when it does not fit the model."""
     O = p.output_size
+    choice_default("bptt_objective", OBJECTIVES, OBJECTIVES[0])
+    number_default("bptt_k", 0, 0, O - 1)
+    number_default("bptt_label", 0, 0, O - 1)
+    st.session_state.setdefault("bptt_target", ", ".join(["0"] * O))
     c1, c2 = st.columns([2, 3])
     kind = c1.selectbox("differentiate", OBJECTIVES, key="bptt_objective",
                         help="output component: the seed's do_k/dW; or a loss against a target")
     with c2:
         if kind == "output component":
-            k = st.number_input("component k of o", 0, O - 1, 0, key="bptt_k")
+            k = st.number_input("component k of o", 0, O - 1, key="bptt_k")
             return Objective(kind, k=int(k))
         if kind == "mean squared error":
-            if O > MAX_TARGETS:
-                st.warning(f"The target editor has room for {MAX_TARGETS} outputs; set O ≤ {MAX_TARGETS}.")
+            text = st.text_input(f"target y ({O} numbers, separated by commas)", key="bptt_target")
+            try:
+                target = tuple(float(v) for v in text.replace(";", ",").split(","))
+            except ValueError:
+                st.warning(f"The target must be {O} numbers separated by commas, e.g. {', '.join(['0.5'] * O)}.")
                 return None
-            cols = st.columns(O)
-            target = tuple(float(col.number_input(f"target y_{j}", value=0.0, step=0.1, format="%.3f",
-                                                  key=f"bptt_target_{j}")) for j, col in enumerate(cols))
+            if len(target) != O or not np.isfinite(target).all():
+                st.warning(f"The target must be {O} finite numbers (one per output); got {len(target)}.")
+                return None
             return Objective(kind, target=target)
         if p.f_o != "softmax" or O < 2:
             st.warning("Cross-entropy compares probabilities with a label: choose f_o = softmax and O ≥ 2 in the sidebar.")
             return None
-        label = st.number_input("correct class (label)", 0, O - 1, 0, key="bptt_label")
+        label = st.number_input("correct class (label)", 0, O - 1, key="bptt_label")
         return Objective(kind, label=int(label))
 
 

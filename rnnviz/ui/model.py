@@ -7,6 +7,7 @@ import streamlit as st
 
 from .. import activations
 from ..params import Params, init_params
+from .state import bound
 
 LIMITS = {"I": 32, "H": 64, "O": 16}          # sizes one session may ask for (bounds memory and time)
 
@@ -31,17 +32,18 @@ class ModelSettings:
 
 
 def page_setup() -> None:
-    """The browser tab's title and a wide layout; every page calls this first."""
+    """Every page calls this first: the tab's title and a wide layout, the state a link carries (once per
+    session), the address bar kept equal to the share link, and the share panel."""
+    from . import share                                      # share imports this module
     st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
+    share.restore_from_url()
+    share.sync_url()
+    share.share_panel()
 
 
-def _widget(key: str) -> str:
-    return f"model_{key}"
-
-
-def _remember(key: str) -> None:
-    """on_change: copy a sidebar widget's new value into the session's model settings."""
-    st.session_state["model"][key] = st.session_state[_widget(key)]
+def hidden(name: str) -> bool:
+    """True when the link asked to hide the control or section called name (?hide=seed,scale,weights)."""
+    return name in st.session_state.get("hidden", [])
 
 
 def model_sidebar() -> Params:
@@ -52,14 +54,15 @@ def model_sidebar() -> Params:
     parameters from the seed; edited or trained parameters are kept in st.session_state["params"] until then.
     """
     model = st.session_state.setdefault("model", dataclasses.asdict(ModelSettings()))
-    for key, value in model.items():
-        st.session_state[_widget(key)] = value                        # the widget shows the remembered value
 
     def control(widget, label, *args, key, **kwargs):
-        return widget(label, *args, key=_widget(key), on_change=_remember, args=(key,), **kwargs)
+        if hidden(key) or hidden("model"):                    # a teacher's link hid it; its value still applies
+            return model[key]
+        return bound("model", key, widget, label, *args, **kwargs)
 
     with st.sidebar:
-        st.subheader("Model")
+        if not hidden("model"):
+            st.subheader("Model")
         c1, c2, c3 = st.columns(3)
         with c1:
             control(st.number_input, "I", 1, LIMITS["I"], key="I", help="I: the number of inputs in each vector i^t")

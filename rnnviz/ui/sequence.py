@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from .. import presets
+from .model import hidden
+from .state import bound
 
 DEFAULTS = {"preset": "random vectors", "T": 6, "text": "hello", "digits": "31415", "pads": 2}
 MAX_PADS = 50
@@ -26,7 +28,7 @@ class SequenceView:
 
 def _on_preset_change() -> None:
     """Characters and digits are one-hot: give the model the input size the new sequence needs."""
-    seq = {k: st.session_state.get(f"seq_{k}", v) for k, v in DEFAULTS.items()}
+    seq = st.session_state["sequence"]
     try:
         need = presets.required_input_size(seq["preset"], seq["text"], seq["digits"])
     except ValueError:
@@ -40,22 +42,27 @@ def sequence_controls(I: int) -> SequenceView | None:
 
     Returns the sequence, or None after showing what to fix when the settings cannot make one.
     """
+    settings = st.session_state.setdefault("sequence", {})
     for key, value in DEFAULTS.items():
-        st.session_state.setdefault(f"seq_{key}", value)
-    with st.sidebar:
-        st.subheader("Sequence")
-        preset = st.selectbox("input sequence", presets.PRESETS, key="seq_preset", on_change=_on_preset_change)
-        if preset == "random vectors":
-            st.number_input("length T (real steps)", 0, presets.MAX_T, key="seq_T")
-        elif preset == "typed text":
-            st.text_input("text (one character per step)", key="seq_text", on_change=_on_preset_change, max_chars=presets.MAX_T)
-        else:
-            st.text_input("digits (one per step)", key="seq_digits", on_change=_on_preset_change, max_chars=presets.MAX_T)
-        pads = st.number_input("pad vectors after it", 0, MAX_PADS, key="seq_pads",
-                               help="pads make the sequence longer without changing it: the state is copied")
+        settings.setdefault(key, value)
+    if not hidden("sequence"):
+        with st.sidebar:
+            st.subheader("Sequence")
+            bound("sequence", "preset", st.selectbox, "input sequence", presets.PRESETS, on_change=_on_preset_change)
+            if settings["preset"] == "random vectors":
+                bound("sequence", "T", st.number_input, "length T (real steps)", 0, presets.MAX_T)
+            elif settings["preset"] == "typed text":
+                bound("sequence", "text", st.text_input, "text (one character per step)", on_change=_on_preset_change,
+                      max_chars=presets.MAX_T)
+            else:
+                bound("sequence", "digits", st.text_input, "digits (one per step)", on_change=_on_preset_change,
+                      max_chars=presets.MAX_T)
+            bound("sequence", "pads", st.number_input, "pad vectors after it", 0, MAX_PADS,
+                  help="pads make the sequence longer without changing it: the state is copied")
+    preset, pads = settings["preset"], settings["pads"]
     try:
-        seq = presets.make_sequence(preset, I, st.session_state["seq_T"], st.session_state["seq_text"],
-                                    st.session_state["seq_digits"], seed=st.session_state["model"]["seed"])
+        seq = presets.make_sequence(preset, I, settings["T"], settings["text"], settings["digits"],
+                                    seed=st.session_state["model"]["seed"])
     except ValueError as err:
         st.warning(f"No sequence yet: {err}.")
         return None

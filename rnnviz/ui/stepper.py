@@ -6,6 +6,8 @@ one st.fragment whose run_every is what `play_controls` returns: a step then rer
 """
 import streamlit as st
 
+from .state import choice_default
+
 SPEEDS = (0.5, 1, 2, 4, 8)          # steps per second
 
 
@@ -27,7 +29,8 @@ def play_controls(key: str, first: int, last: int) -> float | None:
     c1.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
               key=f"{key}_play", on_click=_toggle_play, args=(key, first, last),
               type="primary", shortcut="P", help="play through the steps (keyboard: P)", disabled=last <= first)
-    speed = c2.select_slider("speed (steps per second)", SPEEDS, value=2, key=f"{key}_speed", persist_state="page")
+    choice_default(f"{key}_speed", SPEEDS, 2)
+    speed = c2.select_slider("speed (steps per second)", SPEEDS, key=f"{key}_speed", persist_state="page")
     return 1.0 / speed if playing else None
 
 

@@ -1,0 +1,91 @@
+"""The "Export" expander: this page's numbers as files — CSV tables, the parameters, and a PyTorch script
+that rebuilds the model and checks rnnviz's numbers.
+
+Nothing is built while the expander is closed, and every file is made only when its button is clicked
+(st.download_button with a callable: the page does not wait for files nobody downloads).
+"""
+import numpy as np
+import streamlit as st
+
+from .. import export
+from ..bptt import Objective
+from ..core import Grads, Trace
+from ..params import PARAM_NAMES, Params
+
+SCRIPT_NAME = "rnnviz_pytorch_check.py"
+
+
+def _script_problem(tr: Trace, g: Grads | None) -> str | None:
+    """Why no PyTorch script can be written (inf/NaN numbers), or None."""
+    if tr.first_nonfinite_step() is not None:
+        return "the forward pass overflowed (inf or NaN), so there are no exact numbers to check"
+    if g is not None and not all(np.isfinite(getattr(g, n)).all() for n in PARAM_NAMES):
+        return "the gradient overflowed (inf or NaN), so there are no exact numbers to check"
+    return None
+
+
+def _download(column, label: str, make, file_name: str, mime: str, key: str, caption: str) -> None:
+    """A download button whose file is made by make() on click, with a caption saying what the file holds."""
+    column.download_button(label, data=make, file_name=file_name, mime=mime, key=f"export_{key}",
+                           on_click="ignore", icon=":material/download:")
+    column.caption(caption)
+
+
+def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Objective | None = None) -> None:
+    """An expander "Export" with downloads of this page's numbers.
+
+    p, tr: the parameters and the forward trace the page shows; g: its gradients (adds the deltas and
+    per-step contributions CSVs) and objective: what g differentiates (the PyTorch script then checks the
+    loss and every gradient too; without it the script checks the forward pass).
+    """
+    panel = st.expander("Export", key="export_open", on_change="rerun", icon=":material/download:")
+    if not panel.open:                                     # the downloads are built only while it is open
+        return
+    with panel:
+        st.caption("Every number is written exactly (Python's repr of a float64): read a CSV back with float() and "
+                   "you get rnnviz's numbers bit for bit.")
+        B, T, H = tr.states.shape[0], tr.mask.shape[1], p.state_size
+        b = 0
+        if B > 1:
+            b = int(st.number_input("sequence b for the per-sequence tables", 0, B - 1, 0, key="export_b"))
+        tables, model = st.columns(2)
+        with tables:
+            st.markdown("**Tables (CSV)**")
+            _download(tables, "states CSV", lambda: export.states_csv(tr, b), "rnnviz_states.csv", "text/csv",
+                      "states", f"One row per t = 0..{T}: the state s^t in columns s_0 … s_{H - 1}, and pad = 1 where "
+                      "step t is a pad (s^t = s^{t-1}).")
+            if g is not None:
+                _download(tables, "deltas CSV", lambda: export.deltas_csv(g, tr, b), "rnnviz_deltas.csv", "text/csv",
+                          "deltas", f"One row per step t = 1..{T}: δ^t = dL/dz^t in columns delta_0 … "
+                          f"delta_{H - 1} (exactly 0 at a pad).")
+                try:
+                    export.check_contributions_size(tr)
+                except ValueError as err:
+                    tables.caption(f"No per-step contributions CSV: {err}.")
+                else:
+                    rows = T * (p.W_s.size + H)
+                    _download(tables, "per-step contributions CSV", lambda: export.contributions_csv(g, tr),
+                              "rnnviz_contributions.csv", "text/csv", "contributions",
+                              f"{rows:,} rows (t, parameter, row, col, name, value): each step's copy's gradient "
+                              "dL/dW_s^t and dL/db_s^t, summed over the batch. Add value over t for one weight and "
+                              "you get its total gradient; at a pad every value is 0.")
+        with model:
+            st.markdown("**The model**")
+            _download(model, "parameters .npz", lambda: export.params_npz(p), "rnnviz_params.npz",
+                      "application/octet-stream", "npz", "W_s, b_s, W_o, b_o, s0 as float64 arrays and f_s, f_o as "
+                      "strings: np.load('rnnviz_params.npz').")
+            _download(model, "parameters .json", lambda: export.params_json(p), "rnnviz_params.json",
+                      "application/json", "json", "The same parameters as JSON lists of numbers (W_s is a list of "
+                      "H+I rows: the state rows first, then the input rows).")
+            problem = _script_problem(tr, g)
+            if problem:
+                model.caption(f"No PyTorch script: {problem}.")
+            else:
+                checked = ("the output, the loss and every gradient" if objective is not None
+                           else "the output and the last state (the back-propagation page's script checks the gradients too)")
+                _download(model, "PyTorch script (.py)",
+                          lambda: export.pytorch_script(p, tr.inputs, tr.lengths, objective, file_name=SCRIPT_NAME),
+                          SCRIPT_NAME, "text/x-python", "pytorch",
+                          "A standalone Python script that rebuilds this model in PyTorch (torch.nn.RNN, or a loop of "
+                          f"torch operations for f_s = sigmoid or identity), runs the same sequence and checks {checked} "
+                          f"against rnnviz's to 1e-9. Run python {SCRIPT_NAME}: it prints \"rnnviz and PyTorch agree\".")
