@@ -42,4 +42,5 @@ bad = tr.first_nonfinite_step()
 if bad is not None:
     st.error(f"Overflow: the {bad[1]} became inf or NaN at step {bad[0]} (marked × in the heatmap). "
              "Lower the weight scale or choose a saturating f_s such as tanh.")
+ui.export_panel(p, tr)
 ui.show_source(core.forward, label="The code that computed every step (rnnviz.core.forward)")

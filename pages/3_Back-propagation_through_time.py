@@ -24,7 +24,7 @@ with c1:
     objective = ui.objective_controls(p)
 with c2:
     rho_now = dynamics.spectral_radius(p)
-    if st.toggle(f"rescale the recurrent block (now ρ = {rho_now:.3f})", key="bptt_rescale",
+    if st.toggle(f"rescale the recurrent block (the model's own ρ = {rho_now:.3f})", key="bptt_rescale",
                  help="ρ, the spectral radius of W_s's state rows, decides whether gradients shrink or grow over steps"):
         ui.number_default("bptt_rho", 1.0, 0.05, 3.0)
         rho = st.slider("spectral radius ρ of the state rows of W_s", 0.05, 3.0, step=0.05, key="bptt_rho")
