@@ -1,7 +1,7 @@
 """Forward + backward of rnnviz's exact numpy core against what a PyTorch user would write.
 
-    python benchmarks/bench_core.py            # full run (about a minute)
-    python benchmarks/bench_core.py --quick    # fewer repetitions (a few seconds per size)
+    python benchmarks/bench_core.py            # full run (about 30 s)
+    python benchmarks/bench_core.py --quick    # fewer repetitions (about 10 s)
 
 What is timed, per size (B, T, H, I) with one output (O = 1), float64, tanh state, identity head:
 
@@ -12,26 +12,35 @@ What is timed, per size (B, T, H, I) with one output (O = 1), float64, tanh stat
   ``pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)`` (timed, since a user
   packs every batch); the head reads the last real state h_n; ``loss = output.sum(); loss.backward()``.
   A batch with no pads (every B = 1 size) runs unpacked, torch's faster path.
+- For information (not the target): torch on a padded batch WITHOUT packing, reading each sequence's last
+  real state from the output at step length-1 (same numbers for a one-way RNN). Packing costs torch a
+  lot on CPU (about 7x at (64,200,128,32)), so this column shows how rnnviz compares with torch's
+  fastest correct path.
 
 About half the sequences of a batch (B > 1) get a random length in 1..T, the rest are full; B = 1 is full.
 Both run in this process on one thread: ``torch.set_num_threads(1)`` and, when threadpoolctl is importable
 (``pip install threadpoolctl``; it is not a requirement of rnnviz), ``threadpool_limits(1)`` for numpy's
 OpenBLAS. Without threadpoolctl OpenBLAS may use every core and the numbers are not one-thread numbers
-(the script says so). Each size is warmed up, then rnnviz and torch samples are interleaved (alternating
+(the script says so). Each size is warmed up, then rnnviz and torch samples are interleaved (rotating
 which goes first); a sample times a loop of calls long enough (~10 ms) for the clock; the table shows
 median times per call and the ratio rnnviz / torch, with the target (<= 0.6, <= 0.9 at (64,200,128,32)).
 Before timing, the script checks that both compute the same output and gradients (to 1e-9).
 
 OpenBLAS environment. ``OPENBLAS_CORETYPE`` forces which kernel set OpenBLAS's DYNAMIC_ARCH build uses
-(e.g. Haswell instead of SkylakeX); ``OPENBLAS_L2_SIZE`` overrides the L2 cache size OpenBLAS blocks its
-products for. Both change numpy's speed only (torch uses its own MKL), so they move the ratios; they do
-not change rnnviz's exactness properties, which hold for whichever kernel runs. See whether they are set
-with ``env | grep OPENBLAS``; the script prints them and, through threadpoolctl, the kernel set in use
-("architecture"). To measure without them, unset them for that one command only:
+instead of the one it detects (SkylakeX on this machine); ``OPENBLAS_L2_SIZE`` overrides the L2 cache size
+OpenBLAS blocks its products for. They change numpy's speed only (torch uses its own MKL), so they move
+the ratios; rnnviz's exactness holds under every kernel set (benchmarks/check_core_exactness.py checks it
+under OPENBLAS_CORETYPE=Prescott, Core2, Nehalem, Sandybridge, Haswell, SkylakeX, Zen). Measured here
+(--quick): OPENBLAS_CORETYPE=Haswell moved the ratios by at most ~0.05; OPENBLAS_CORETYPE=Prescott
+(old SSE kernels, reported as "Katmai") made rnnviz 25-35% slower: 0.69 at (32,50,64,16), over its target;
+OPENBLAS_L2_SIZE=65536 changed nothing measurable. See whether they are set with ``env | grep OPENBLAS``;
+the script prints them and, through threadpoolctl, the kernel set actually in use. To measure the
+machine's own kernels, unset them for that one command only:
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_core.py
 
-They must be set or unset before numpy is imported (OpenBLAS reads them when it loads).
+They must be set or unset before numpy is imported (OpenBLAS reads them when it loads). Timings on a
+shared machine move by 10-20% from run to run; the interleaving keeps the ratios steadier than the times.
 """
 import argparse
 import os
@@ -73,8 +82,12 @@ def make_problem(B, T, H, I, seed=0):
     return p, x, lengths
 
 
-def make_torch(p, x, lengths):
-    """The torch model with rnnviz's weights, and a function running forward + backward once."""
+def make_torch(p, x, lengths, pack=True):
+    """The torch model with rnnviz's weights, and a function running forward + backward once.
+
+    pack=False (informational): run the padded batch unpacked and read each sequence's last real state
+    from the output at step length-1, which gives the same numbers for a one-way RNN.
+    """
     H, I = p.state_size, p.input_size
     rnn = torch.nn.RNN(I, H, nonlinearity="tanh", batch_first=True, dtype=torch.float64)
     head = torch.nn.Linear(H, 1, dtype=torch.float64)
@@ -89,16 +102,23 @@ def make_torch(p, x, lengths):
     xt = torch.from_numpy(x)
     lt = torch.from_numpy(lengths)
     padded = bool((lengths < x.shape[1]).any())
+    last = torch.from_numpy(lengths - 1)
+    rows = torch.arange(x.shape[0])
 
     def run():
         for q in params:                                     # what optimizer.zero_grad(set_to_none=True) does
             q.grad = None
-        if padded:
+        if padded and pack:
             packed = torch.nn.utils.rnn.pack_padded_sequence(xt, lt, batch_first=True, enforce_sorted=False)
             _, h_n = rnn(packed)                             # h_n (1, B, H): each sequence's last real state
+            h_last = h_n[0]
+        elif padded:
+            states, _ = rnn(xt)                              # (B, T, H), garbage after each length
+            h_last = states[rows, last]                      # each sequence's last real state
         else:
             _, h_n = rnn(xt)
-        out = head(h_n[0])
+            h_last = h_n[0]
+        out = head(h_last)
         loss = out.sum()
         loss.backward()
         return out
@@ -144,24 +164,28 @@ def calls_per_sample(fn, seconds=0.01):
 
 
 def bench_size(size, reps, warmup_s):
+    """Median seconds per call: rnnviz, torch (packed when padded), torch unpacked (None without pads)."""
     p, x, lengths = make_problem(*size)
-    run_np = make_rnnviz(p, x, lengths)
+    runs = [make_rnnviz(p, x, lengths)]
     run_torch, rnn, head = make_torch(p, x, lengths)
-    check_same(p, x, lengths, run_np, run_torch, rnn, head)
+    check_same(p, x, lengths, runs[0], run_torch, rnn, head)
+    runs.append(run_torch)
+    if (lengths < x.shape[1]).any():
+        run_unpacked, rnn2, head2 = make_torch(p, x, lengths, pack=False)
+        check_same(p, x, lengths, runs[0], run_unpacked, rnn2, head2)
+        runs.append(run_unpacked)
     end = time.perf_counter() + warmup_s                     # warm-up: caches, allocator, lazy init
     while time.perf_counter() < end:
-        run_np()
-        run_torch()
-    n_np, n_torch = calls_per_sample(run_np), calls_per_sample(run_torch)
-    t_np, t_torch = [], []
-    for r in range(reps):                                    # interleaved, alternating which goes first
-        if r % 2 == 0:
-            t_np.append(time_loop(run_np, n_np))
-            t_torch.append(time_loop(run_torch, n_torch))
-        else:
-            t_torch.append(time_loop(run_torch, n_torch))
-            t_np.append(time_loop(run_np, n_np))
-    return statistics.median(t_np), statistics.median(t_torch)
+        for run in runs:
+            run()
+    calls = [calls_per_sample(run) for run in runs]
+    times = [[] for _ in runs]
+    for r in range(reps):                                    # interleaved, rotating which goes first
+        for i in range(len(runs)):
+            j = (i + r) % len(runs)
+            times[j].append(time_loop(runs[j], calls[j]))
+    medians = [statistics.median(t) for t in times]
+    return medians[0], medians[1], (medians[2] if len(medians) > 2 else None)
 
 
 def describe_environment():
@@ -191,19 +215,25 @@ def main(argv=None):
         for line in describe_environment():
             print(line)
         print(f"{reps} interleaved samples per size, median time per forward+backward\n")
-        header = f"{'(B, T, H, I)':<20} {'rnnviz ms':>10} {'torch ms':>10} {'ratio':>7} {'target':>7}  ok"
+        header = (f"{'(B, T, H, I)':<20} {'rnnviz ms':>10} {'torch ms':>10} {'ratio':>7} {'target':>7}  ok "
+                  f"| {'unpacked ms':>11} {'ratio':>7}")
         print(header)
         print("-" * len(header))
         all_ok = True
         for size in SIZES:
-            t_np, t_torch = bench_size(size, reps, warmup_s)
+            t_np, t_torch, t_unpacked = bench_size(size, reps, warmup_s)
             ratio = t_np / t_torch
             target = TARGETS.get(size, DEFAULT_TARGET)
             ok = ratio <= target
             all_ok &= ok
+            info = (f"{t_unpacked * 1e3:>11.3f} {t_np / t_unpacked:>7.2f}" if t_unpacked is not None
+                    else f"{'(no pads)':>11} {'':>7}")
             print(f"{str(size):<20} {t_np * 1e3:>10.3f} {t_torch * 1e3:>10.3f} {ratio:>7.2f} {target:>7.2f}  "
-                  f"{'yes' if ok else 'NO'}", flush=True)
+                  f"{'yes' if ok else 'NO':<3} | {info}", flush=True)
         print("\nall targets met" if all_ok else "\nsome targets missed")
+        print("ratio = rnnviz / torch as a user writes it (pack_padded_sequence when padded); the last two "
+              "columns,\nfor information only: torch on the padded batch unpacked, reading the state at "
+              "each length - 1.")
     finally:
         if limits is not None:
             limits.restore_original_limits()

@@ -30,12 +30,15 @@ from .params import Params
 
 
 def _rows_matmul(x: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """x @ W for x (N, K), one row at a time inside numpy's C loop.
+    """x @ W for x (N, K), one row at a time inside numpy's C loop (np.vecmat: a row-vector product per row).
 
     A single BLAS matrix product rounds a row differently depending on how many other rows it is batched
-    with; a stack of row-vector products does not, which is what makes pads and batching exact.
+    with; a stack of row-vector products (one BLAS gemv per row) does not, which is what makes pads and
+    batching exact. Keep this orientation: np.matvec(W.T, x) is faster at large H, but with some OpenBLAS
+    kernel sets (OPENBLAS_CORETYPE=Prescott, Core2, Opteron) its result depends on where the row sits in
+    memory, which breaks the exactness (benchmarks/check_core_exactness.py finds it).
     """
-    return np.matmul(x[:, None, :], W)[:, 0, :]
+    return np.vecmat(x, W)
 
 
 def check_inputs(p: Params, inputs, lengths=None):
@@ -77,7 +80,9 @@ class Trace:
 
     inputs (B,T,I) as given; lengths (B,); mask (B,T) True at real steps, False at pads;
     states (B,T+1,H) s^0..s^T; z (B,T,H) pre-activations z^t (0 at pads, where nothing is computed);
-    output_pre (B,O) = s^T W_o + b_o; output (B,O) = o.
+    output_pre (B,O) = s^T W_o + b_o; output (B,O) = o;
+    xs (B,T,H+I) [s^{t-1} i^t] for every step, the factor that multiplies W_s (None: backward rebuilds it).
+    states and xs are views of one buffer (they share memory): read the arrays, do not write to them.
     """
     params: Params
     inputs: np.ndarray
@@ -87,6 +92,7 @@ class Trace:
     z: np.ndarray
     output_pre: np.ndarray
     output: np.ndarray
+    xs: np.ndarray = None
 
     def first_nonfinite_step(self):
         """(t, where) of the first step whose state is inf/NaN ('state'), or of a non-finite output
@@ -102,25 +108,34 @@ class Trace:
 def forward(p: Params, inputs, lengths=None) -> Trace:
     """Run the RNN over a batch. inputs (B,T,I); lengths (B,) ints, steps at or past a length are pads."""
     x, n, mask = check_inputs(p, inputs, lengths)
-    B, T, _ = x.shape
+    B, T, I = x.shape
+    H = p.state_size
     f_s, f_o = activations.get(p.f_s), activations.get(p.f_o)
-    states = np.empty((B, T + 1, p.state_size))
-    z = np.zeros((B, T, p.state_size))
+    # Speed: one buffer, xs[:, t] = the rows [s^{t-1} i^t] that step t multiplies by W_s. Each new state is
+    # written straight into the next step's rows (no concatenation per step), and the trace's states and
+    # xs are views of it (no copies). The extra last step holds s^T (its input part is unused, 0).
+    xs = np.empty((B, T + 1, H + I))
+    states = xs[:, :, :H]                                              # states[:, t] = s^t, (B, T+1, H)
+    xs[:, :T, H:] = x                                                  # i^t
+    xs[:, T, H:] = 0.0
     states[:, 0] = p.s0                                                # s^0
-    x_real = np.where(mask[:, :, None], x, 0.0)                        # pad vectors are never read
+    z = np.empty((B, T, H))
+    pad = ~mask.T[:, :, None]                                          # (T, B, 1): is step t a pad?
+    has_pads = pad.any(axis=(1, 2)).tolist()
+    T_run = int(n.max(initial=0))                                      # later steps are pads everywhere
     with np.errstate(over="ignore", invalid="ignore"):                 # overflow is reported, not raised
-        for t in range(int(n.max(initial=0))):                         # array index t is the seed's step t+1
-            s = states[:, t]
-            x_t = np.concatenate([s, x_real[:, t]], axis=1)            # [s^{t-1} i^t]
-            z[:, t] = _rows_matmul(x_t, p.W_s) + p.b_s                 # z^t = [s^{t-1} i^t] W_s + b_s
-            states[:, t + 1] = np.where(mask[:, t, None],
-                                        f_s.forward(z[:, t]),          # s^t = f_s(z^t)
-                                        s)                             # s^t = s^{t-1} at a pad
-        states[:, n.max(initial=0) + 1:] = states[:, n.max(initial=0), None]  # only pads after the longest
+        for t in range(T_run):                                         # array index t is the seed's step t+1
+            # (a pad's row is multiplied with the others, row by row, and its result thrown away below:
+            # the pad vector reaches nothing)
+            z[:, t] = _rows_matmul(xs[:, t], p.W_s) + p.b_s            # z^t = [s^{t-1} i^t] W_s + b_s
+            states[:, t + 1] = f_s.forward(z[:, t])                    # s^t = f_s(z^t)
+            if has_pads[t]:                                            # speed: skip when no sequence has a pad
+                np.copyto(states[:, t + 1], states[:, t], where=pad[t])  # s^t = s^{t-1} at a pad
+        states[:, T_run + 1:] = states[:, T_run, None]                 # only pads after the longest
         z[~mask] = 0.0                                                 # nothing is computed at a pad
-        output_pre = _rows_matmul(states[:, T], p.W_o) + p.b_o                    # s^T W_o + b_o
+        output_pre = _rows_matmul(states[:, T], p.W_o) + p.b_o         # s^T W_o + b_o
         output = f_o.forward(output_pre)                               # o = f_o(s^T W_o + b_o)
-    return Trace(p, np.asarray(inputs, dtype=np.float64), n, mask, states, z, output_pre, output)
+    return Trace(p, x, n, mask, states, z, output_pre, output, xs=xs[:, :T])
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -128,8 +143,8 @@ class Grads:
     """dL/d(parameter) summed over the batch, plus the factors of every step's contribution.
 
     W_s, b_s, W_o, b_o, s0: totals, shaped like the parameters.
-    xs (B,T,H+I): [s^{t-1} i^t] per step;  deltas (B,T,H): delta^t = dL/dz^t (0 at pads);
-    d_states (B,T+1,H): dL/ds^t for t = 0..T.
+    xs (B,T,H+I): [s^{t-1} i^t] per step (the trace's own array, shared);
+    deltas (B,T,H): delta^t = dL/dz^t (0 at pads);  d_states (B,T+1,H): dL/ds^t for t = 0..T.
     """
     W_s: np.ndarray
     b_s: np.ndarray
@@ -182,21 +197,34 @@ def backward(p: Params, tr: Trace, d_output) -> Grads:
         raise ValueError("the trace was computed with other parameters: run forward(p, ...) again")
     f_s, f_o = activations.get(p.f_s), activations.get(p.f_o)
     B, T, H = tr.z.shape
-    mask, states = tr.mask, tr.states
-    deltas = np.zeros((B, T, H))
-    d_states = np.empty((B, T + 1, H))
+    states, z, mask = tr.states, tr.z, tr.mask
+    xs = tr.xs if tr.xs is not None else np.concatenate([states[:, :-1], tr.inputs], axis=2)
+    pad = ~mask.T[:, :, None]                                           # (T, B, 1): is step t a pad?
+    has_pads = pad.any(axis=(1, 2)).tolist()
+    T_run = int(tr.lengths.max(initial=0))                              # later steps are pads everywhere
+    deltas = np.zeros((B, T, H))                                        # deltas[:, t] = delta^t
+    d_states = np.empty((B, T + 1, H))                                  # d_states[:, t] = dL/ds^t
+    W_ssT = np.ascontiguousarray(p.W_ss.T)                              # speed: faster than a transposed view
+    # s^T as a contiguous block: the batch sum in dL/dW_o then rounds the same way whatever T is
+    s_T = np.ascontiguousarray(states[:, T])
     with np.errstate(over="ignore", invalid="ignore"):
         d_pre = f_o.backward(tr.output_pre, tr.output, do)              # dL/d(s^T W_o + b_o)
-        W_o = d_pre.T @ states[:, T]                                    # dL/dW_o = (s^T)^T dL/d(pre), transposed below
-        ds = d_states[:, T] = d_pre @ p.W_o.T                           # dL/ds^T
-        W_ssT = p.W_ss.T
-        for t in reversed(range(T)):                                    # array index t is the seed's step t+1
-            real = mask[:, t, None]
-            delta = f_s.backward(tr.z[:, t], states[:, t + 1], ds)       # delta^t = dL/ds^t * f_s'(z^t)
-            deltas[:, t] = np.where(real, delta, 0.0)                     # delta^t = 0 at a pad
-            ds = d_states[:, t] = np.where(real, delta @ W_ssT, ds)       # dL/ds^{t-1} = delta^t W_ss^T; at a pad = dL/ds^t
-        xs = np.concatenate([states[:, :-1], tr.inputs], axis=2)        # [s^{t-1} i^t] for every step
-        W_s = xs[mask].T @ deltas[mask]                                 # sum_t [s^{t-1} i^t]^T delta^t, real steps only
-        b_s = deltas[mask].sum(axis=0)                                  # sum_t delta^t
-    return Grads(W_s=W_s, b_s=b_s, W_o=W_o.T, b_o=d_pre.sum(axis=0), s0=ds.sum(axis=0),
+        W_o = s_T.T @ d_pre                                             # dL/dW_o = (s^T)^T dL/d(pre)
+        d_states[:, T] = d_pre @ p.W_o.T                                # dL/ds^T
+        d_states[:, T_run:T] = d_states[:, T, None]                     # pads after the longest pass it on
+        for t in reversed(range(T_run)):                                # array index t is the seed's step t+1
+            deltas[:, t] = f_s.backward(z[:, t], states[:, t + 1], d_states[:, t + 1])  # delta^t = dL/ds^t * f_s'(z^t)
+            delta = deltas[:, t]
+            if has_pads[t]:                                             # speed: skip when no sequence has a pad
+                np.copyto(delta, 0.0, where=pad[t])                     # delta^t = 0 at a pad
+            np.matmul(delta, W_ssT, out=d_states[:, t])                 # dL/ds^{t-1} = delta^t W_ss^T
+            if has_pads[t]:
+                np.copyto(d_states[:, t], d_states[:, t + 1], where=pad[t])  # at a pad dL/ds^{t-1} = dL/ds^t
+        # Sums over the real steps' rows only: a pad adds nothing, not even rounding, so appending pads
+        # changes no bit of the totals.
+        deltas_real = deltas[mask]                                      # (real steps, H)
+        W_s = xs[mask].T @ deltas_real                                  # sum_t [s^{t-1} i^t]^T delta^t
+        b_s = deltas_real.sum(axis=0)                                   # sum_t delta^t
+        s0 = np.ascontiguousarray(d_states[:, 0]).sum(axis=0)           # dL/ds^0 (contiguous, as s^T above)
+    return Grads(W_s=W_s, b_s=b_s, W_o=W_o, b_o=d_pre.sum(axis=0), s0=s0,
                  xs=xs, deltas=deltas, d_states=d_states)
