@@ -1,5 +1,4 @@
 """Lesson 1: step an unrolled RNN through a sequence and watch every state vector."""
-import numpy as np
 import streamlit as st
 
 import rnnviz as rv

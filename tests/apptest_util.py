@@ -31,3 +31,13 @@ def open_weights(at: AppTest) -> AppTest:
     """Open the weight editors' expander (its tables are only built while it is open)."""
     at.session_state["weights_open"] = True
     return at.run()
+
+
+def make_it_overflow(at: AppTest) -> AppTest:
+    """relu with two huge weights: the states grow past the largest float within a few steps."""
+    set_model(at, f_s="relu", scale=3.0)
+    open_weights(at)
+    for name in ("W_s00", "W_i00"):
+        at.selectbox(key="one_weight_name").set_value(name).run()
+        at.number_input(key="one_weight_value").set_value(1e200).run()
+    return at

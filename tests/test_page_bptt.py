@@ -4,7 +4,7 @@ import pytest
 
 import rnnviz as rv
 from rnnviz import bptt, dynamics, presets
-from apptest_util import open_page, open_weights, set_model
+from apptest_util import make_it_overflow, open_page, set_model
 from figdata import chart_spec, decode, heatmap_z
 
 PAGE = "3_Back-propagation_through_time.py"
@@ -118,11 +118,6 @@ def test_clipping_controls(at):
 
 
 def test_overflow_is_a_message(at):
-    at = set_model(at, f_s="relu", scale=3.0)
-    open_weights(at)
-    at.selectbox(key="one_weight_name").set_value("W_s00").run()
-    at.number_input(key="one_weight_value").set_value(1e300).run()
-    at.selectbox(key="one_weight_name").set_value("W_i00").run()
-    at.number_input(key="one_weight_value").set_value(1e300).run()
+    at = make_it_overflow(at)
     assert not at.exception
     assert any("verflow" in e.value for e in at.error)

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import rnnviz as rv
 from rnnviz import batching
-from figdata import chart_spec, decode, heatmap_z
+from figdata import chart_spec, heatmap_z
 
 batch_controls = importlib.import_module("rnnviz.ui.batch_controls")   # the module (ui.batch_controls is its function)
 APP = str(Path(__file__).resolve().parents[1] / "app.py")

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from apptest_util import open_page, open_weights, set_model
+from apptest_util import make_it_overflow, open_page, open_weights
 from figdata import chart_spec, decode, heatmap_z
 
 PAGE = "1_Step_through_time.py"
@@ -114,11 +114,6 @@ def test_empty_text_says_what_to_do(at):
 
 
 def test_relu_overflow_is_reported_not_crashed(at):
-    at = set_model(at, f_s="relu", scale=3.0)
-    open_weights(at)
-    at.selectbox(key="one_weight_name").set_value("W_s00").run()
-    at.number_input(key="one_weight_value").set_value(1e200).run()
-    at.selectbox(key="one_weight_name").set_value("W_i00").run()
-    at.number_input(key="one_weight_value").set_value(1e200).run()
+    at = make_it_overflow(at)
     assert not at.exception
     assert any("Overflow" in e.value for e in at.error)
