@@ -37,7 +37,8 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
     r = symmetric_range(v) if zmax is None else float(zmax)
     finite = np.isfinite(v)
     data = [dict(type="heatmap", z=np.where(finite, v, np.nan).T,   # (n_units, n_steps); NaN = no colour
-                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, xgap=1, ygap=1,
+                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING,
+                 xgap=1 if n_steps <= 60 else 0, ygap=1 if n_units <= 32 else 0,   # gaps would hide small cells
                  colorbar=dict(title=dict(text=value_name), thickness=12),
                  hovertemplate=f"{value_name} = %{{z:.10g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")]
     if not finite.all():                                                   # overflow: never a blank cell
@@ -46,7 +47,7 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
                          marker=dict(symbol="x", size=12, color="black"), name="overflow",
                          text=[str(x) for x in v[t_bad, u_bad]],
                          hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
-    shapes = [_column(t, t, fillcolor=PAD_FILL, line_width=0) for t in steps[pads]]
+    shapes = [_column(a, b, fillcolor=PAD_FILL, line_width=0) for a, b in _runs(steps, pads)]
     if current is not None:
         if backward and current > steps[0]:                                   # back-propagation runs right to left
             shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line_width=0))
@@ -55,13 +56,33 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
         if steps[0] <= current <= steps[-1]:
             shapes.append(_column(current, current, line=dict(color="black", width=3)))
     ticks = [f"{t}<br>pad" if pad else str(t) for t, pad in zip(steps, pads)]
-    every = max(1, n_steps // 40)                                           # readable ticks on long sequences
+    shown = steps % _tick_spacing(n_steps) == 0 if n_steps > 16 else np.ones(n_steps, bool)   # readable ticks
     layout = dict(title=dict(text=title), uirevision=UIREVISION, shapes=shapes, showlegend=False,
                   margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                  height=height or max(240, 90 + 28 * n_units),
-                  xaxis=dict(title=dict(text="step t"), tickmode="array", tickvals=steps[::every], ticktext=ticks[::every]),
+                  height=height or min(max(240, 90 + 28 * n_units), 640),
+                  xaxis=dict(title=dict(text="step t"), tickmode="array", tickvals=steps[shown],
+                             ticktext=[tick for tick, keep in zip(ticks, shown) if keep]),
                   yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category"))
     return go.Figure(dict(data=data, layout=layout))                        # one validation pass: the cheap way
+
+
+def _tick_spacing(n_steps: int, most: int = 16) -> int:
+    """A round step between tick labels (1, 2, 5, 10, 20, 50, ...) giving at most `most` labels."""
+    for spacing in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000):
+        if n_steps / spacing <= most:
+            return spacing
+    return n_steps
+
+
+def _runs(steps, flags) -> list:
+    """(first, last) step of each run of consecutive flagged steps."""
+    runs = []
+    for t, flag in zip(steps, flags):
+        if flag and runs and runs[-1][1] == t - 1:
+            runs[-1][1] = t
+        elif flag:
+            runs.append([t, t])
+    return [tuple(r) for r in runs]
 
 
 def _column(first: int, last: int, **style) -> dict:

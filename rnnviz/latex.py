@@ -16,9 +16,15 @@ def _coloured(x: float, colour: str | None, digits: int) -> str:
     return number(x, digits) if colour is None else rf"\color{{{colour}}}{{{number(x, digits)}}}"
 
 
-def row_vector(v, split: int | None = None, digits: int = 4) -> str:
-    """[v_0 v_1 ...]; with split, the first `split` entries in the state colour, the rest in the input colour."""
+def row_vector(v, split: int | None = None, digits: int = 4, most: int = 12) -> str:
+    """[v_0 v_1 ...]; with split, the first `split` entries in the state colour, the rest in the input colour.
+
+    More than `most` entries are elided in the middle (the first most-2, a ⋯, the last 2), so a long
+    vector still fits a line; callers show the full vector elsewhere.
+    """
     cells = [_coloured(x, None if split is None else (STATE if k < split else INPUT), digits) for k, x in enumerate(v)]
+    if len(cells) > most:
+        cells = cells[:most - 2] + [r"\cdots"] + cells[-2:]
     return r"\begin{bmatrix}" + " & ".join(cells) + r"\end{bmatrix}"
 
 

@@ -14,7 +14,7 @@ def test_states_figure_shows_every_state_and_marks_pads():
     np.testing.assert_array_equal(heatmap_z(fig), tr.states[0].T)        # units x steps, exactly
     np.testing.assert_array_equal(decode(fig["data"][0]["x"]), np.arange(7))
     pad_rects = [s for s in fig["layout"]["shapes"] if s.get("fillcolor") == figures.PAD_FILL]
-    assert sorted(s["x0"] + 0.5 for s in pad_rects) == [5, 6]            # steps 5 and 6 are pads
+    assert [(s["x0"], s["x1"]) for s in pad_rects] == [(4.5, 6.5)]     # steps 5 and 6 are pads: one band
     ticks = fig["layout"]["xaxis"]["ticktext"]
     assert ticks[5].endswith("pad") and not ticks[4].endswith("pad")
 
@@ -36,3 +36,15 @@ def test_overflow_is_marked_not_blank():
     assert marks["name"] == "overflow"
     assert list(decode(marks["x"])) == [2, 2] and list(marks["y"]) == ["0", "1"]
     assert marks["text"] == ["inf", "nan"]
+
+
+def test_long_sequences_stay_readable():
+    v = np.random.default_rng(0).normal(size=(1000, 64))
+    pads = np.zeros(1000, bool)
+    pads[900:] = True
+    fig = figures.step_heatmap(v, first_step=1, pads=pads).to_dict()
+    ticks = decode(fig["layout"]["xaxis"]["tickvals"])
+    assert len(ticks) <= 16 and all(t % 100 == 0 for t in ticks)
+    assert fig["data"][0]["xgap"] == 0 and fig["data"][0]["ygap"] == 0     # gaps would hide 1-pixel cells
+    assert fig["layout"]["height"] <= 640
+    assert len(fig["layout"]["shapes"]) == 1                               # 100 pads, one band

@@ -34,6 +34,9 @@ def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
         st.caption(f"W_s is {p.W_s.shape[0]} × {p.W_s.shape[1]}: too large to typeset here; see the weight tables.")
     st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(tr.z[b, t - 1]))
     st.latex(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) = " + latex.row_vector(s_t))
+    if len(x) > 12:
+        st.caption("Long vectors show their first and last entries (⋯ stands for the rest); every entry is "
+                   "in the table below.")
     with st.expander("These numbers to full precision"):
         full = pd.DataFrame({"[s^{t-1} i^t]": x}).T, pd.DataFrame({"z^t": tr.z[b, t - 1], "s^t": s_t}).T
         for frame in full:
