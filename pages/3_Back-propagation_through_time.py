@@ -67,7 +67,7 @@ if step_tab.open:
 if contrib_tab.open:
     with contrib_tab:
         names = {name: idx for name, (param, idx) in element_names(p).items() if param == "W_s"}
-        ui.number_default("bptt_contrib_t", min(T, 3), 1, max(T, 1))
+        ui.number_default("bptt_contrib_t", max(int(tr.lengths[0]), 1), 1, max(T, 1))   # default: the last real step
         t_sel = st.slider("step t whose copy to show", 1, max(T, 1), key="bptt_contrib_t", persist_state="page") if T else 0
         if T:
             C = np.einsum("bi,bh->ih", g.xs[:, t_sel - 1], g.deltas[:, t_sel - 1])   # [s^{t-1} i^t]^T delta^t

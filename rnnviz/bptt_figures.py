@@ -24,15 +24,17 @@ def contribution_matrix_figure(C, H: int, t: int) -> go.Figure:
     C = np.asarray(C)
     r = symmetric_range(C)
     rows = weight_row_names(H, C.shape[0] - H)
+    small = C.shape[0] <= 32
     data = [dict(type="heatmap", z=C, x=[f"to s_{k}" for k in range(H)], y=rows, zmin=-r, zmax=r, zmid=0,
-                 colorscale=DIVERGING, xgap=1, ygap=1, colorbar=dict(thickness=12),
+                 colorscale=DIVERGING, xgap=1 if small else 0, ygap=1 if small else 0, colorbar=dict(thickness=12),
                  hovertemplate="dL/dW_s<sup>" + str(t) + "</sup>[%{y}, %{x}] = %{z:.10g}<extra></extra>")]
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=H - 0.5, y1=H - 0.5,
                    line=dict(color="black", width=2))] if C.shape[0] > H else []
     layout = dict(title=dict(text=f"dL/dW<sub>s</sub><sup>{t}</sup> = [s<sup>{t - 1}</sup> i<sup>{t}</sup>]"
                                    f"<sup>T</sup> δ<sup>{t}</sup>"),
                   yaxis=dict(autorange="reversed", type="category"), xaxis=dict(type="category"), shapes=shapes,
-                  uirevision=UIREVISION, margin=dict(l=10, r=10, t=40, b=10), height=max(240, 90 + 26 * C.shape[0]))
+                  uirevision=UIREVISION, margin=dict(l=10, r=10, t=40, b=10),
+                  height=min(max(240, 90 + 26 * C.shape[0]), 640))
     return go.Figure(dict(data=data, layout=layout))
 
 
@@ -52,7 +54,7 @@ def element_steps_figure(values, names, steps, totals) -> go.Figure:
     layout = dict(xaxis=dict(domain=[0, 0.64], title=dict(text="step t")), xaxis2=dict(domain=[0.80, 0.88]),
                   yaxis=dict(autorange="reversed", type="category"), uirevision=UIREVISION,
                   title=dict(text="Each step's copy's contribution, and their sum"),
-                  margin=dict(l=10, r=10, t=40, b=10), height=max(260, 90 + 20 * len(names)))
+                  margin=dict(l=10, r=10, t=40, b=10), height=min(max(260, 90 + 20 * len(names)), 700))
     return go.Figure(dict(data=data, layout=layout))
 
 
