@@ -104,7 +104,8 @@ def share_panel() -> None:
         url = here + ("?" + query if query else "")
         st.code(url, language=None, wrap_lines=True)
         st.caption("Copy the link (button at the top right of the box): it reopens this page with the same model, "
-                   "sequence and step. Add &hide=seed,scale,weights to hide controls from a class.")
+                   "sequence and step. The browser's address bar always holds the same link, kept current as you "
+                   "step. Add &hide=seed,scale,weights to hide controls from a class.")
         if st.session_state.get("weights_too_large"):
             st.caption("This model's edited or trained weights are too many for a link: share the model file "
                        "(Export) instead; the link reproduces the seed's weights.")

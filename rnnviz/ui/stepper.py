@@ -6,6 +6,7 @@ one st.fragment whose run_every is what `play_controls` returns: a step then rer
 """
 import streamlit as st
 
+from .share import sync_url
 from .state import choice_default
 
 SPEEDS = (0.5, 1, 2, 4, 8)          # steps per second
@@ -57,4 +58,5 @@ def stepper(key: str, first: int, last: int, label: str = "step t") -> int:
     cols[4].slider(label, first, last, key=key, disabled=playing, persist_state="page")
     if playing and t == last:
         st.rerun()                                                          # a full run redraws Play, stops run_every
+    sync_url()                                                              # a fragment rerun: keep the link current
     return t
