@@ -5,12 +5,11 @@
     tr = rv.forward(p, inputs, lengths)      # inputs (B,T,I)
     g  = rv.backward(p, tr, d_output)        # d_output = dL/do (B,O)
 """
+from . import (baseline, bptt, dynamics, export, gradcheck, losses, model_io, sequences, tasks,  # noqa: F401
+               training, urlstate)
 from .activations import OUTPUT_ACTIVATIONS, STATE_ACTIVATIONS
 from .core import Grads, Trace, backward, forward
 from .params import PARAM_NAMES, Params, init_params
-from . import gradcheck, losses
-from . import dynamics, sequences
 
 __all__ = ["Params", "init_params", "PARAM_NAMES", "forward", "backward", "Trace", "Grads",
-           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "losses", "gradcheck",
-           "dynamics", "sequences"]
+           "STATE_ACTIVATIONS", "OUTPUT_ACTIVATIONS"]

@@ -9,7 +9,7 @@ from .. import activations
 from ..params import Params, init_params
 from .state import bound
 
-LIMITS = {"I": 32, "H": 64, "O": 16}          # sizes one session may ask for (bounds memory and time)
+LIMITS = {"I": 32, "H": 64, "O": 32}          # sizes one session may ask for (bounds memory and time)
 
 
 @dataclasses.dataclass(frozen=True)

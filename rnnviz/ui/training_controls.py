@@ -2,7 +2,7 @@
 reset, the session's Trainer, and moving models in and out (other lessons, files).
 
 Per-user state, all in st.session_state:
-    "train"          the settings dict (widgets show it and write back to it, so it survives page switches)
+    "train"          the settings dict (widgets "train_<key>" show it and write back to it: ui.state.bound)
     "train_trainer"  the Trainer;  "train_built" the settings it was built from
     "train_running"  True while the live view trains;  "train_run_end" the update this run stops at
     "train_start"    Params from an uploaded file to start from (None: fresh weights from the seed)
@@ -12,10 +12,12 @@ Per-user state, all in st.session_state:
 import dataclasses
 import time
 
+import numpy as np
 import streamlit as st
 
 from .. import activations, model_io, tasks, training
 from ..params import Params
+from . import state
 from .model import LIMITS, ModelSettings, replace_params
 
 TASK_TITLES = {"sum": "Sum of digits (regression)", "parity": "Parity / count of ones (classification)",
@@ -25,22 +27,39 @@ CLIPS = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (1, 4, 8, 16, 32, 64, 128)
 TRAIN_SIZES = (200, 500, 1000, 2000, 5000, 10000)
 RUN_LENGTHS = (100, 300, 1000, 3000, 10000, 30000)
+HALFLIVES = (0, 500, 1000, 2000, 5000, 10000)
 MAX_TRAIN_LENGTH = 30
 STRATEGIES = {"bucket": "group by length (no pads)", "pad": "pad and mask"}
-RUN_EVERY = 0.25            # seconds between live reruns while training
+RUN_EVERY = 0.2             # seconds between live reruns while training
 BUDGET = 0.15               # seconds of training per live rerun (the rest draws the charts)
+TEST_EVERY = 1.0            # seconds between tests against length while training
+COMPARE_UPDATES = 3000      # updates of each RNN in the f_s comparison
+
+
+TASK_NOTES = {
+    "sum": "Try: f_s = tanh (the sums of long sequences fall short: see the bottom of the page); the feed-forward "
+           "net at length 20 (it sees only the last 10 digits, so it answers about half the sum).",
+    "parity": "Try: training lengths 20–25 only. The loss then stays at log 2 ≈ 0.69, guessing: the answer needs "
+              "every step, and the gradient reaching the early steps is a product of ~20 factors f_s′·W_ss that "
+              "has faded away (vanishing gradients). With 1–25 it learns, from the short sequences first.",
+    "sentiment": "Each positive word counts +1 and each negative word −1, flipped by a “not” right before it. Try "
+                 "training on lengths 1–4 only and see how far the RNN carries it.",
+    "next_char": "The validation loss stops falling while the training loss keeps going down: with a text of a few "
+                 "KB the network starts to memorise it (overfitting). Try fewer state units or fewer updates.",
+}
+RUN_DEFAULTS = {"sum": 10000, "parity": 3000, "sentiment": 3000, "next_char": 3000}   # enough to see it learn
 
 
 def task_defaults(name: str, **options) -> dict:
-    """The settings a task starts with: its recommended lengths, H, f_s, learning rate, training set size."""
+    """The settings a task starts with: its recommended lengths, H, f_s, learning rate, training set size,
+    and how many updates one Start runs."""
     t = tasks.make_task(name, **options)
-    return {"lo": t.lengths[0], "hi": t.lengths[1], "H": t.state_size, "f_s": t.f_s, "lr": t.lr,
-            "n_train": t.n_train}
+    return {"lengths": tuple(t.lengths), "H": t.state_size, "f_s": t.f_s, "lr": t.lr,
+            "lr_halflife": t.lr_halflife, "n_train": t.n_train, "run_updates": RUN_DEFAULTS[name]}
 
 
-DEFAULTS = {"task": "sum", "encoding": "digit/9", "modulus": 2, **task_defaults("sum"), "learn_s0": False, "seed": 0,
-            "optimizer": "adam", "momentum": 0.9, "batch_size": 32, "clip": 1.0, "strategy": "bucket",
-            "run_updates": 1000}
+DEFAULTS = {"task": "sum", "encoding": "digit/9", "modulus": 2, "learn_s0": False, "seed": 0, "optimizer": "adam",
+            "momentum": 0.9, "batch_size": 32, "clip": 1.0, "strategy": "bucket", **task_defaults("sum")}
 REBUILD = tuple(k for k in DEFAULTS if k != "run_updates")    # changing any of these starts again
 
 
@@ -52,28 +71,17 @@ def settings() -> dict:
     return s
 
 
-def _remember(key: str) -> None:
-    """on_change: copy the widget's value into the settings."""
-    settings()[key] = st.session_state[f"train_w_{key}"]
-
-
-def _lengths_changed() -> None:
-    lo, hi = st.session_state["train_w_lengths"]
-    settings().update(lo=int(lo), hi=int(hi))
-
-
-def _task_changed(key: str) -> None:
+def _task_changed() -> None:
     """A new task (or encoding, modulus) brings its recommended lengths, H, f_s and learning rate."""
-    _remember(key)
     s = settings()
     s.update(task_defaults(s["task"], **task_options(s)))
     st.session_state["train_start"] = None
 
 
-def _bound(widget, label, *args, key: str, on_change=_remember, **kwargs):
-    """A widget whose value lives in the settings dict (shown from it, written back on change)."""
-    st.session_state[f"train_w_{key}"] = settings()[key]
-    return widget(label, *args, key=f"train_w_{key}", on_change=on_change, args=(key,), **kwargs)
+def _bound(widget, label, *args, key: str, **kwargs):
+    """A widget showing settings()[key] and writing changes back (widget key "train_<key>")."""
+    settings()
+    return state.bound("train", key, widget, label, *args, **kwargs)
 
 
 def task_options(s: dict) -> dict:
@@ -100,9 +108,8 @@ def settings_controls() -> dict:
             elif s["task"] == "parity":
                 _bound(st.number_input, "count the ones modulo m (2 = parity)", 2, 8, key="modulus",
                        on_change=_task_changed)
-            st.session_state["train_w_lengths"] = (s["lo"], s["hi"])
-            st.slider("training lengths", 1, MAX_TRAIN_LENGTH, key="train_w_lengths", on_change=_lengths_changed,
-                      help="training sequences have lengths drawn from this range; the test goes up to twice the longest")
+            _bound(st.slider, "training lengths", 1, MAX_TRAIN_LENGTH, key="lengths",
+                   help="training sequences have lengths drawn from this range; the test goes up to twice the longest")
             _bound(st.select_slider, "training sequences", TRAIN_SIZES, key="n_train")
         with c2:
             st.markdown("**Network**")
@@ -118,6 +125,9 @@ def settings_controls() -> dict:
             _bound(st.radio, "optimizer", training.OPTIMIZERS, key="optimizer", horizontal=True,
                    format_func={"adam": "Adam", "sgd": "SGD + momentum"}.get)
             _bound(st.select_slider, "learning rate", LEARNING_RATES, key="lr")
+            _bound(st.select_slider, "the learning rate halves every", HALFLIVES, key="lr_halflife",
+                   format_func=lambda h: "never" if h == 0 else f"{h:,} updates",
+                   help="a shrinking step lets the weights settle instead of jittering around the answer")
             if s["optimizer"] == "sgd":
                 _bound(st.select_slider, "momentum", (0.0, 0.5, 0.9, 0.99), key="momentum")
             _bound(st.select_slider, "minibatch size", BATCH_SIZES, key="batch_size")
@@ -133,7 +143,7 @@ def settings_controls() -> dict:
 def _config(s: dict) -> training.TrainConfig:
     return training.TrainConfig(optimizer=s["optimizer"], lr=float(s["lr"]), momentum=float(s["momentum"]),
                                 batch_size=int(s["batch_size"]), clip=float(s["clip"]), strategy=s["strategy"],
-                                learn_s0=bool(s["learn_s0"]), seed=int(s["seed"]))
+                                learn_s0=bool(s["learn_s0"]), seed=int(s["seed"]), lr_halflife=int(s["lr_halflife"]))
 
 
 def _build(s: dict) -> None:
@@ -143,9 +153,10 @@ def _build(s: dict) -> None:
     if start is not None and (start.input_size, start.state_size, start.output_size, start.f_s) != \
             (task.input_size, int(s["H"]), task.output_size, s["f_s"]):
         start = st.session_state["train_start"] = None               # the settings no longer fit the loaded model
-    trainer = training.make_trainer(task, (s["lo"], s["hi"]), int(s["n_train"]), int(s["H"]), s["f_s"],
+    lo, hi = s["lengths"]
+    trainer = training.make_trainer(task, (lo, hi), int(s["n_train"]), int(s["H"]), s["f_s"],
                                     _config(s), params=start)
-    test = training.test_set(task, 2 * s["hi"], n_per_length=48, seed=int(s["seed"]))
+    test = training.test_set(task, 2 * hi, n_per_length=48, seed=int(s["seed"]))
     st.session_state.update(train_trainer=trainer, train_test=test, train_built={k: s[k] for k in REBUILD},
                             train_running=False, train_clock=[], train_by_length=None)
 
@@ -170,7 +181,7 @@ def _toggle() -> None:
     if running:
         trainer = st.session_state["train_trainer"]
         st.session_state["train_run_end"] = trainer.updates + int(settings()["run_updates"])
-        st.session_state["train_clock"] = [(time.perf_counter(), trainer.updates)]
+        st.session_state["train_clock"] = [(time.perf_counter(), trainer.updates)]   # the rate of this run
 
 
 def _one_update() -> None:
@@ -212,6 +223,69 @@ def live_step(trainer: training.Trainer) -> None:
         st.rerun()                                                  # a full run redraws Start and stops the timer
 
 
+def status_line(trainer: training.Trainer, running: bool) -> str:
+    """Update, epoch, losses and speed, in one line of markdown."""
+    recent = trainer.train_losses[-50:]
+    last_val = trainer.val_points[-1]
+    line = (f"Update **{trainer.updates:,}** (epoch {trainer.epoch}) · training loss "
+            + (f"**{np.mean(recent):.3g}** (mean of the last {len(recent)})" if recent else "–")
+            + f" · validation loss **{last_val[1]:.3g}** (at update {last_val[0]:,})")
+    rate = updates_per_second()
+    if rate is not None:
+        line += f" · **{rate:,.0f} updates/s**{'' if running else ' in the last run'}, drawing included"
+    if trainer.compute_seconds > 0:
+        line += f" ({trainer.updates / trainer.compute_seconds:,.0f}/s training alone)"
+    return line
+
+
+def tested(trainer: training.Trainer, test, running: bool):
+    """(update, by-length result, outputs on the test set) of the trained RNN, recomputed when the weights
+    changed, but while running at most every TEST_EVERY seconds (an unchanged chart costs the browser nothing)."""
+    cached = st.session_state.get("train_by_length")                    # (trainer, update, time, result, u)
+    if cached is None or cached[0] is not trainer or (
+            cached[1] != trainer.updates and (not running or time.perf_counter() - cached[2] > TEST_EVERY)):
+        cached = (trainer, trainer.updates, time.perf_counter(), trainer.by_length(test), trainer.outputs(test))
+        st.session_state["train_by_length"] = cached
+    return cached[1], cached[3], cached[4]
+
+
+def compare_activations(trainer: training.Trainer, running: bool) -> dict | None:
+    """A button that trains one RNN per f_s (relu, identity, tanh) with the page's settings; returns the
+    comparison (training.compare_state_activations) made with the current settings, or None."""
+    key = st.session_state.get("train_built")
+    if st.button("Train one RNN with each f_s and compare", key="train_compare", disabled=running,
+                 help=f"{COMPARE_UPDATES:,} updates each, with the settings above (several seconds)"):
+        with st.spinner("training relu, identity and tanh…"):
+            s = settings()
+            result = training.compare_state_activations(trainer.task, updates=COMPARE_UPDATES, config=trainer.config,
+                                                        lengths=tuple(s["lengths"]), n_train=int(s["n_train"]))
+        st.session_state["train_compare_result"] = (key, result)
+    stored = st.session_state.get("train_compare_result")
+    return stored[1] if stored is not None and stored[0] == key else None
+
+
+def percent(v: float) -> str:
+    """A share as a percentage with three significant digits (0.0042 -> '0.42%', 0.997 -> '99.7%')."""
+    return f"{100 * v:.3g}%" if np.isfinite(v) else "overflow"
+
+
+def generalisation_note(trainer: training.Trainer, result: dict, test) -> str:
+    """What the generalisation chart says, in words: the RNN inside and at twice the trained length, and the baseline."""
+    task, hi = trainer.task, int(trainer.train.lengths.max())
+    inside = result["lengths"] <= hi
+    n = test.lengths.size // result["lengths"].size
+    where = " (windows from the held-out end of the text)" if task.name == "next_char" else ""
+    note = (f"{task.metric_name.capitalize()} on {n} test sequences per length{where}: RNN "
+            f"{percent(np.mean(result['rnn'][inside]))} over the trained lengths and {percent(result['rnn'][-1])} at "
+            f"length {2 * hi}; feed-forward {percent(result['ff'][-1])} at length {2 * hi}. The feed-forward net sees "
+            f"only the last {trainer.ff.T_ff} steps of a longer sequence, and zero vectors in front of a shorter one.")
+    if task.kind == "regression":
+        note += " Relative error = mean |answer − true sum| / mean true sum."
+    if trainer.ff_stopped:
+        note += f" Note: {trainer.ff_stopped}; its curve shows its last finite weights."
+    return note
+
+
 def updates_per_second() -> float | None:
     """Updates per second of wall-clock time over the recent live reruns (drawing included)."""
     clock = st.session_state.get("train_clock") or []
@@ -222,15 +296,22 @@ def updates_per_second() -> float | None:
 
 # ---- models in and out -------------------------------------------------------------------------------------
 
+def fits_other_lessons(p: Params) -> str | None:
+    """None when the sidebar can hold p's sizes (LIMITS); otherwise why not."""
+    for key, n in (("I", p.input_size), ("H", p.state_size), ("O", p.output_size)):
+        if n > LIMITS[key]:
+            return f"this model has {key} = {n}, but the other lessons' sidebar allows at most {key} = {LIMITS[key]}"
+    return None
+
+
 def adopt_params(p: Params) -> None:
     """Make p the session's model in every lesson: the sidebar's settings are set to p's sizes and activations
     first (so the sidebar does not draw fresh weights over it), then p replaces the parameters.
 
     ValueError when p is larger than the sidebar allows (LIMITS)."""
-    for key, n in (("I", p.input_size), ("H", p.state_size), ("O", p.output_size)):
-        if n > LIMITS[key]:
-            raise ValueError(f"this model has {key} = {n}, but the other lessons take at most {key} = {LIMITS[key]}; "
-                             "train a smaller one (fewer state units, or another task) to open it there")
+    too_big = fits_other_lessons(p)
+    if too_big:
+        raise ValueError(too_big)
     model = dict(st.session_state.get("model") or dataclasses.asdict(ModelSettings()))
     model.update(I=p.input_size, H=p.state_size, O=p.output_size, f_s=p.f_s, f_o=p.f_o,
                  s0="learned" if (p.s0 != 0).any() else "zeros")
@@ -280,18 +361,23 @@ def _upload() -> None:
 def model_section(trainer: training.Trainer, running: bool) -> None:
     """Open in the other lessons; download as .npz / .json; upload a model to continue from."""
     c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2.2], vertical_alignment="center")
+    too_big = fits_other_lessons(trainer.params)
     c1.button("Open in the other lessons", key="train_adopt", on_click=_adopt, icon=":material/open_in_new:",
-              type="primary", disabled=running, width="stretch",
-              help="the step-through, padding and BPTT lessons then show this trained model")
-    stem = f"rnnviz_{trainer.task.name}_{trainer.updates}"
-    c2.download_button("Download .npz", model_io.to_npz(trainer.params), f"{stem}.npz", "application/octet-stream",
-                       key="train_download_npz", disabled=running, icon=":material/download:", width="stretch")
-    c3.download_button("Download .json", model_io.to_json(trainer.params), f"{stem}.json", "application/json",
-                       key="train_download_json", disabled=running, icon=":material/download:", width="stretch")
+              type="primary", disabled=running or too_big is not None, width="stretch",
+              help=too_big or "the step-through, padding and BPTT lessons then show this trained model (the "
+                              "sidebar's model is replaced by it)")
+    stem, p = f"rnnviz_{trainer.task.name}_{trainer.updates}", trainer.params
+    for col, kind, make, mime in ((c2, "npz", model_io.to_npz, "application/octet-stream"),
+                                  (c3, "json", model_io.to_json, "application/json")):
+        col.download_button(f"Download .{kind}", lambda make=make: make(p), f"{stem}.{kind}", mime,   # made on click
+                            key=f"train_download_{kind}", on_click="ignore", disabled=running,
+                            icon=":material/download:", width="stretch")
     c4.file_uploader("Continue from a saved model (.npz or .json)", type=["npz", "json"], key="train_upload",
                      on_change=_upload, disabled=running)
     if running:
         st.caption("Pause to open, save or load a model.")
+    elif too_big:
+        st.caption(f"Cannot open it in the other lessons: {too_big}. Download and upload work.")
     show_message()
 
 

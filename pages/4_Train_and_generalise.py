@@ -1,0 +1,126 @@
+"""Lesson 4: train an RNN live, and watch it generalise to lengths it never saw (a feed-forward net cannot)."""
+import pandas as pd
+import streamlit as st
+
+from rnnviz import baseline, tasks, train_figures, training, ui
+from rnnviz.ui import training_controls as tc
+
+ui.page_setup()
+ui.model_sidebar()
+st.title("Train an RNN and watch it generalise")
+st.markdown(
+    "A feed-forward net reads a fixed number of inputs: trained to add 10 digits, it has nothing to do with an 11th. "
+    "An RNN applies **the same** W_s at every step, so whatever it learned about one step it can repeat on any "
+    "number of steps. Train one here on sequences of some lengths, then test it on lengths **up to twice as long**, "
+    "beside a feed-forward net with about as many weights that was trained on the same minibatches.")
+
+s = tc.settings_controls()
+lo, hi = s["lengths"]
+trainer = tc.session_trainer(s)
+if trainer is None:
+    st.stop()
+task, test = trainer.task, st.session_state["train_test"]
+
+
+def answer(y) -> str:
+    """A target as a student reads it: a sum of digits, a class name or a character."""
+    if task.name == "sum":
+        return f"{float(y[0]) * 9:.0f}"                                   # targets are sum / 9
+    if task.name == "sentiment":
+        return ("negative", "positive")[int(y)]
+    if task.name == "next_char":
+        return repr(task.vocabulary.tokens[int(y)])
+    return str(int(y))
+
+
+shown = [repr(t) if task.name == "next_char" else t for t in trainer.train.texts[:4]]   # quotes show the spaces
+examples = pd.DataFrame({"sequence": shown, "length": trainer.train.lengths[:4],
+                         "answer": [answer(y) for y in trainer.train.targets[:4]]})
+left, right = st.columns([3, 2])
+with left:
+    p0 = trainer.params
+    st.markdown(
+        f"**{task.title}.** {len(trainer.train):,} training sequences of lengths {lo}–{hi}; validation: "
+        f"{len(trainer.val)} more{' from the held-out end of the text' if task.name == 'next_char' else ''}. "
+        f"The RNN has I = {p0.input_size}, H = {p0.state_size}, O = {p0.output_size}, f_s = {p0.f_s}, "
+        f"f_o = {task.f_o} ({'mean squared error' if task.kind == 'regression' else 'cross-entropy'} loss): "
+        f"**{baseline.rnn_param_count(p0, s['learn_s0']):,} weights**. The feed-forward net reads exactly "
+        f"{trainer.ff.T_ff} steps side by side, {trainer.ff.W_1.shape[1]} hidden units: "
+        f"**{trainer.ff.n_params:,} weights**.")
+with right:
+    st.dataframe(examples, hide_index=True, width="stretch", height=178,
+                 column_config={"sequence": st.column_config.TextColumn(width="medium"),
+                                "length": st.column_config.NumberColumn(width="small"),
+                                "answer": st.column_config.TextColumn(width="small")})
+st.caption(tc.TASK_NOTES[task.name])
+
+running = tc.run_buttons(trainer)
+
+
+@st.fragment(run_every=tc.RUN_EVERY if running else None)
+def live_view():
+    if running:
+        tc.live_step(trainer)
+    if trainer.stopped:
+        st.error(trainer.stopped)
+    if running:
+        end = st.session_state["train_run_end"]
+        st.progress(min(max(1 - (end - trainer.updates) / s["run_updates"], 0.0), 1.0),
+                    text=f"this run: {trainer.updates:,} of {end:,} updates")
+    st.markdown(tc.status_line(trainer, running))
+    tested_at, result, u_test = tc.tested(trainer, test, running)       # while running: at most once a second
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(train_figures.loss_figure(trainer.train_losses, trainer.val_points,
+                                              title="Loss: training minibatches and validation set"),
+                    key="train_loss", width="stretch")
+    series = {"RNN": result["rnn"], f"feed-forward (reads {trainer.ff.T_ff} steps)": result["ff"]}
+    c2.plotly_chart(train_figures.generalisation_figure(
+        result["lengths"], series, (lo, hi), task.metric_name, task.higher_is_better, task.chance,
+        title=f"{task.metric_name.capitalize()} against length, 1 to {2 * hi} (at update {tested_at:,})"),
+        key="train_general", width="stretch")
+    st.caption(tc.generalisation_note(trainer, result, test))
+    if task.name == "sum":
+        st.plotly_chart(train_figures.prediction_figure(
+            test.targets, u_test, test.lengths, (lo, hi), unit=9.0,
+            title=f"The RNN's sums against the true sums (f_s = {trainer.params.f_s})"),
+            key="train_pred", width="stretch")
+
+
+live_view()
+
+st.subheader("Use the trained model")
+tc.model_section(trainer, running)
+
+if task.name == "next_char" and not running:
+    st.subheader("Write with it")
+    c1, c2 = st.columns([2, 3])
+    prompt = c1.text_input("start with", "the light ", key="train_prompt", max_chars=60)
+    temperature = c2.slider("temperature", 0.1, 2.0, 0.7, 0.1, key="train_temperature",
+                            help="low: always the likeliest next character (repetitive); high: more surprising, "
+                                 "more misspelt")
+    text = tasks.sample_text(trainer.params, task, prompt, n_chars=300, temperature=temperature,
+                             seed=int(s["seed"]))
+    st.code(prompt.lower() + text, language=None, wrap_lines=True)
+    st.caption(f"Each character is drawn from softmax(u / temperature), u = s^T W_o + b_o after the RNN reads the last "
+               f"{hi} characters. Characters outside the text's alphabet are dropped from the start.")
+
+if task.name == "sum":
+    st.subheader("Why relu (or identity) for sums, and not tanh")
+    st.markdown(
+        "A running total grows with the length. With f_s = relu or identity a state unit can hold it exactly: "
+        "s^t = s^{t−1} + d_t/9. **tanh never exceeds 1**, so a tanh RNN must keep a shrunken total in tanh's nearly "
+        "straight middle; a sequence twice as long pushes it into the bend, where tanh flattens, and the sums of "
+        "long sequences come out too small (their dots fall below the diagonal above when f_s = tanh).")
+    compared = tc.compare_activations(trainer, running)
+    if compared is not None:
+        series = {f"f_s = {f}": v for f, v in compared["metric"].items()}
+        st.plotly_chart(train_figures.generalisation_figure(
+            compared["lengths"], series, (lo, hi), task.metric_name, False,
+            title=f"Relative error against length after {tc.COMPARE_UPDATES:,} updates, one RNN per f_s"),
+            key="train_compare_chart", width="stretch")
+        for f, msg in compared["stopped"].items():
+            if msg:
+                st.warning(f"f_s = {f}: {msg}")
+
+ui.show_source(training.Trainer._update, training.Optimizer.update,
+               label="The code of one update (rnnviz.training.Trainer._update, Optimizer.update)")

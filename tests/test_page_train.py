@@ -1,0 +1,116 @@
+"""AppTest of the "Train and generalise" page, driven through its controls by key."""
+import numpy as np
+import pytest
+
+import rnnviz as rv
+from apptest_util import open_page
+from figdata import chart_spec, decode
+from rnnviz import model_io
+
+PAGE = "4_Train_and_generalise.py"
+
+
+@pytest.fixture
+def at():
+    return open_page(PAGE)
+
+
+def plotted_loss(at):
+    """(updates, training losses, validation updates) as the loss chart draws them."""
+    fig = chart_spec(at, "train_loss")
+    return decode(fig["data"][0]["x"]), decode(fig["data"][0]["y"]), decode(fig["data"][1]["x"])
+
+
+def run_until_paused(at, max_runs=20):
+    for _ in range(max_runs):
+        if not at.session_state["train_running"]:
+            return at
+        at.run()                                                          # what the fragment's timer does
+    raise AssertionError("training did not pause")
+
+
+def test_one_update_then_a_short_run_draws_the_losses(at):
+    trainer = at.session_state["train_trainer"]
+    for _ in range(3):
+        at.button(key="train_one").click().run()
+    x, y, _ = plotted_loss(at)
+    assert trainer.updates == 3 and list(x) == [1, 2, 3]
+    np.testing.assert_array_equal(y, trainer.train_losses)
+    at.select_slider(key="train_run_updates").set_value(100).run()
+    at.button(key="train_start_pause").click().run()
+    assert not at.exception
+    run_until_paused(at)
+    assert at.session_state["train_trainer"] is trainer and trainer.updates == 103
+    x, y, vx = plotted_loss(at)
+    np.testing.assert_array_equal(x, np.arange(1, 104))
+    np.testing.assert_array_equal(y, trainer.train_losses)                # the plotted curve is the trainer's
+    assert y[-10:].mean() < y[:3].mean() / 5                               # it learned (measured ~x50)
+    assert list(vx) == [0, 25, 50, 75, 100]                                # validation every 25 updates
+    general = chart_spec(at, "train_general")
+    assert list(decode(general["data"][0]["x"])) == list(range(1, 21))    # lengths 1 .. 2 x 10
+    assert {d["name"].split(" ")[0] for d in general["data"]} == {"RNN", "feed-forward"}
+    assert any("Update **103**" in m.value for m in at.markdown)
+
+
+def test_pause_stops_and_reset_starts_again(at):
+    at.button(key="train_start_pause").click().run()
+    assert at.session_state["train_running"]
+    at.button(key="train_start_pause").click().run()                      # pause
+    n = at.session_state["train_trainer"].updates
+    assert not at.session_state["train_running"] and n > 0
+    at.run()
+    assert at.session_state["train_trainer"].updates == n
+    at.button(key="train_reset").click().run()
+    assert at.session_state["train_trainer"].updates == 0
+
+
+def test_open_in_the_other_lessons(at):
+    at.button(key="train_one").click().run()
+    trained = at.session_state["train_trainer"].params
+    at.button(key="train_adopt").click().run()
+    assert any("now the model of every lesson" in s.value for s in at.success)
+    assert at.session_state["params"].equals(trained)
+    assert at.session_state["model"]["I"] == 1 and at.session_state["model"]["f_s"] == "relu"
+    at.switch_page("pages/1_Step_through_time.py").run()
+    assert not at.exception
+    assert at.session_state["params"].equals(trained)                     # the sidebar kept it
+
+
+def test_upload_continues_from_a_file_and_refuses_a_bad_one(at):
+    task_model = rv.init_params(2, 5, 3, f_s="tanh", f_o="softmax", seed=4)   # parity modulo 3, H = 5
+    at.file_uploader(key="train_upload").upload("mine.json", model_io.to_json(task_model).encode(),
+                                                "application/json").run()
+    assert not at.exception
+    assert any("Loaded mine.json" in s.value for s in at.success)
+    trainer = at.session_state["train_trainer"]
+    assert trainer.task.name == "parity" and trainer.task.output_size == 3 and trainer.params.equals(task_model)
+    at.button(key="train_one").click().run()
+    bad = model_io.to_npz(task_model.replace(b_s=np.zeros(5))).replace(b"f_s", b"f_x")
+    at.file_uploader(key="train_upload").upload("broken.npz", bad, "application/octet-stream").run()
+    assert any("broken.npz was not loaded, and nothing changed" in e.value for e in at.error)
+    assert at.session_state["train_trainer"] is trainer and trainer.updates == 1
+
+
+def test_each_task_trains_on_the_page(at):
+    for name in ("parity", "sentiment", "next_char", "sum"):
+        at.selectbox(key="train_task").set_value(name).run()
+        at.button(key="train_one").click().run()
+        assert not at.exception
+        trainer = at.session_state["train_trainer"]
+        assert trainer.task.name == name and trainer.updates == 1
+    at.selectbox(key="train_task").set_value("next_char").run()
+    assert any(len(c.value) > 300 for c in at.get("code"))                 # the generated text
+
+
+def test_overflow_is_reported_and_training_disabled(at):
+    at.selectbox(key="train_f_s").set_value("identity").run()
+    at.radio(key="train_optimizer").set_value("sgd").run()
+    at.select_slider(key="train_lr").set_value(1.0).run()
+    at.select_slider(key="train_clip").set_value(0.0).run()
+    for _ in range(6):
+        if at.button(key="train_one").disabled:
+            break
+        at.button(key="train_one").click().run()
+    assert not at.exception
+    assert any("inf or NaN" in e.value for e in at.error)
+    assert at.button(key="train_start_pause").disabled
