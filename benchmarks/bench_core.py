@@ -45,24 +45,13 @@ shared machine move by 10-20% from run to run; the interleaving keeps the ratios
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from a checkout without installing
+from peer import threadpool_info, threadpool_limits, torch      # the checkout on sys.path, torch, threadpoolctl
+
 import rnnviz as rv                                                # noqa: E402
-
-try:
-    import torch
-except ImportError:                                                # pragma: no cover - benchmark needs torch
-    sys.exit("this benchmark compares against PyTorch: pip install torch==2.13.0")
-
-try:
-    from threadpoolctl import threadpool_info, threadpool_limits
-except ImportError:
-    threadpool_info = threadpool_limits = None
 
 SIZES = [(1, 10, 8, 2), (1, 100, 16, 2), (32, 50, 64, 16), (64, 200, 128, 32), (1, 1000, 256, 8)]
 TARGETS = {(64, 200, 128, 32): 0.9}        # every other size: 0.6

@@ -31,21 +31,12 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # run from a checkout without installing
-from rnnviz import tasks, training                                 # noqa: E402
+from peer import threadpool_limits, torch                        # the checkout on sys.path, torch, threadpoolctl
 
-try:
-    import torch
-except ImportError:                                                # pragma: no cover - benchmark needs torch
-    sys.exit("this benchmark compares against PyTorch: pip install torch==2.13.0")
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:
-    threadpool_limits = None
+from rnnviz import tasks, training                                 # noqa: E402
 
 TARGET = 1.0                    # rnnviz updates/s divided by torch updates/s
 
