@@ -39,5 +39,5 @@ def make_it_overflow(at: AppTest) -> AppTest:
     open_weights(at)
     for name in ("W_s00", "W_i00"):
         at.selectbox(key="one_weight_name").set_value(name).run()
-        at.number_input(key="one_weight_value").set_value(1e200).run()
+        at.text_input(key="one_weight_value").set_value("1e200").run()
     return at

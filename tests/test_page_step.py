@@ -89,7 +89,7 @@ def test_editing_one_weight_recomputes(at):
     at.slider(key="step_t").set_value(2).run()
     open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
-    at.number_input(key="one_weight_value").set_value(1.5).run()
+    at.text_input(key="one_weight_value").set_value("1.5").run()
     p = at.session_state["params"]
     assert p.W_s[0, 0] == 1.5
     inputs, lengths = shown_sequence(at)
@@ -117,3 +117,13 @@ def test_relu_overflow_is_reported_not_crashed(at):
     at = make_it_overflow(at)
     assert not at.exception
     assert any("Overflow" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("typed", ["nan", "inf", "-inf", "abc", ""])
+def test_a_weight_that_is_not_a_finite_number_is_refused_and_changes_nothing(at, typed):
+    open_weights(at)
+    before = at.session_state["params"]
+    at.text_input(key="one_weight_value").set_value(typed).run()
+    assert not at.exception
+    assert at.session_state["params"].equals(before)
+    assert any("Not applied" in e.value for e in at.error)

@@ -24,13 +24,16 @@ def weight_frames(p: Params) -> dict:
 
 
 def _set_one(key: str) -> None:
-    """on_change of the single-weight input: apply it (a bad value is reported on the next run)."""
+    """on_change of the single-weight box: apply the typed number (what is wrong is reported on the next run)."""
     p = st.session_state["params"]
-    name = st.session_state[f"{key}_name"]
+    name, text = st.session_state[f"{key}_name"], st.session_state[f"{key}_value"]
     try:
-        replace_params(with_element(p, name, st.session_state[f"{key}_value"]))
+        value = float(text)
+        if not np.isfinite(value):
+            raise ValueError(f"{text!r} is not a finite number")
+        replace_params(with_element(p, name, value))
     except ValueError as err:
-        st.session_state[f"{key}_error"] = str(err)
+        st.session_state[f"{key}_error"] = f"{err}. Type a number such as 0.5 or -1.2e-3"
 
 
 def one_weight(p: Params, key: str = "one_weight") -> None:
@@ -40,12 +43,14 @@ def one_weight(p: Params, key: str = "one_weight") -> None:
         st.session_state[f"{key}_name"] = next(iter(names))
     name = st.session_state[f"{key}_name"]
     param, index = names[name]
-    st.session_state[f"{key}_value"] = float(getattr(p, param)[index])     # show the current value
+    err = st.session_state.pop(f"{key}_error", None)
+    if err is None:                                        # show the current value, to full precision
+        st.session_state[f"{key}_value"] = repr(float(getattr(p, param)[index]))
     c1, c2 = st.columns(2)
     c1.selectbox("weight", list(names), key=f"{key}_name")
-    c2.number_input("value", key=f"{key}_value", format="%.6f", step=0.1, on_change=_set_one, args=(key,))
-    if err := st.session_state.pop(f"{key}_error", None):
-        st.error(f"Not applied: {err}")
+    c2.text_input("value (press Enter to apply)", key=f"{key}_value", on_change=_set_one, args=(key,))
+    if err is not None:                                    # the weight is unchanged; the typed text stays to fix
+        st.error(f"Not applied: {err}.")
 
 
 def weight_editors(p: Params) -> Params:
@@ -67,9 +72,15 @@ def weight_editors(p: Params) -> Params:
         one_weight(p)
         for tab, (name, frame) in zip(st.tabs(list(frames)), frames.items()):
             with tab:
-                edited[name] = st.data_editor(frame, key=f"edit_{name}_{version}", width="stretch")
+                try:
+                    edited[name] = st.data_editor(frame, key=f"edit_{name}_{version}", width="stretch")
+                except (KeyError, ValueError, IndexError):     # an edit naming a cell the table does not have
+                    st.error(f"That edit of {name} did not fit the table and was not applied.")
     changes = {}
     for name, frame in edited.items():
+        if frame.shape != frames[name].shape:              # rows added or deleted: the shapes must stay
+            st.error(f"{name} must keep its shape {frames[name].shape}; that edit was not applied.")
+            continue
         values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
         values = values[0] if name in ("b_s", "b_o", "s0") else values
         if not np.array_equal(values, getattr(p, name)):
