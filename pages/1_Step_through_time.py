@@ -19,16 +19,15 @@ pads = ~tr.mask[0]
 zmax = figures.symmetric_range(tr.states[0])                    # one colour range for every step, so colours compare
 if seq.note:
     st.caption(f"Inputs: {seq.note}.")
+st.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs", width="stretch")
 interval = ui.play_controls("step_t", 0, T)
 
 
 @st.fragment(run_every=interval)
-def stepped_view():
+def stepped_view():                                             # a step reruns only this: keep it cheap
     t = ui.stepper("step_t", 0, T)
-    left, right = st.columns(2)
-    left.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0], current=t), key="step_inputs", width="stretch")
-    right.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax), key="step_states",
-                       width="stretch")
+    st.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax), key="step_states",
+                    width="stretch")
     ui.step_arithmetic(p, tr, t)
     st.graphviz_chart(diagrams.unrolled_dot(pads, current=t, labels=seq.labels), width="stretch")
 

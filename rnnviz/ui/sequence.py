@@ -89,7 +89,15 @@ def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
         if not edits or not edits.get("edited_rows"):
             return seq.inputs
     with table:
-        edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))
+        try:
+            edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))
+        except (KeyError, ValueError, IndexError):         # an edit naming a cell the table does not have
+            del st.session_state[key]
+            st.error("That edit did not fit the table and was dropped.")
+            return seq.inputs
+    if edited.shape != frame.shape:
+        st.error(f"The table must keep its {T} rows and {I} columns; showing it without that edit.")
+        return seq.inputs
     x = edited.to_numpy(dtype=np.float64, na_value=np.nan)
     if not np.isfinite(x).all():
         t, i = np.argwhere(~np.isfinite(x))[0]

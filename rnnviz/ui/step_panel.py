@@ -37,7 +37,10 @@ def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
     if len(x) > 12:
         st.caption("Long vectors show their first and last entries (⋯ stands for the rest); every entry is "
                    "in the table below.")
-    with st.expander("These numbers to full precision"):
+    tables = st.expander("These numbers to full precision", key="step_full_open", on_change="rerun")
+    if not tables.open:                                    # built only when opened: a step stays cheap
+        return
+    with tables:
         full = pd.DataFrame({"[s^{t-1} i^t]": x}).T, pd.DataFrame({"z^t": tr.z[b, t - 1], "s^t": s_t}).T
         for frame in full:
             st.dataframe(frame, width="stretch",

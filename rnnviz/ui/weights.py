@@ -76,6 +76,7 @@ def weight_editors(p: Params) -> Params:
                     edited[name] = st.data_editor(frame, key=f"edit_{name}_{version}", width="stretch")
                 except (KeyError, ValueError, IndexError):     # an edit naming a cell the table does not have
                     st.error(f"That edit of {name} did not fit the table and was not applied.")
+                    replace_params(p)                          # fresh editors (new keys) drop the bad edit
     changes = {}
     for name, frame in edited.items():
         if frame.shape != frames[name].shape:              # rows added or deleted: the shapes must stay

@@ -1,0 +1,218 @@
+"""A class of simulated students: each is one Session that acts at Poisson times.
+
+A student opens a page (mostly "Step through time"), then, every ``mean_gap`` seconds on average
+(exponential gaps), does one thing a student does on that page: step forward (most often) or back,
+change a control (the sidebar model, the sequence, a page control), train for one update, and now and
+then switch page. When its connection drops it reconnects as a browser does (same session id asked for)
+and reopens its page. Everything is bounded: the run stops at ``seconds``, each student makes at most
+``max_actions`` interactions, and each reconnect is tried at most ``max_reconnects`` times.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+import urllib.request
+
+from .protocol import Interaction, Session, require_loopback
+
+PAGES = {"Step_through_time": 0.45, "Back-propagation_through_time": 0.25, "Padding_and_batches": 0.15,
+         "Train_and_generalise": 0.15}
+SIDEBAR = ("model_H", "model_seed", "model_scale", "model_f_s", "sequence_T", "sequence_pads")
+
+
+@dataclasses.dataclass
+class Student:
+    """What one simulated student did: its interactions and the replicas (X-Upstream) it was served by."""
+    index: int
+    interactions: list = dataclasses.field(default_factory=list)
+    upstreams: list = dataclasses.field(default_factory=list)      # (time, upstream) at each (re)connect
+    session_ids: list = dataclasses.field(default_factory=list)
+    reconnects: int = 0
+    gave_up: str | None = None
+
+
+def fetch_cookies(http_url: str, timeout: float = 10.0) -> str | None:
+    """GET the app's page as a browser does first and return its cookies as a Cookie header (a proxy's
+    sticky-session cookie, Streamlit's XSRF cookie), or None when it sets none. Loopback only."""
+    require_loopback(http_url)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))       # never through a proxy
+    with opener.open(http_url + "/", timeout=timeout) as resp:
+        cookies = [h.split(";", 1)[0] for h in resp.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies) or None
+
+
+def choose_action(s: Session, rng: random.Random) -> tuple:
+    """(kind, key or page, value) of the next thing a student does on the page the session shows."""
+    page = s.page_names.get(s.page_hash, "")
+    r = rng.random()
+    if r < 0.08:
+        other = [p for p in PAGES if s.pages.get(p) != s.page_hash]
+        return ("switch", rng.choices(other, [PAGES[p] for p in other])[0], None)
+    if r < 0.20:
+        return _control(s, rng, SIDEBAR)
+    if page == "Step through time" and s.has("step_t_forward"):
+        return _step(s, rng, "step_t")
+    if page == "Back-propagation through time":
+        if s.has("bptt_n_forward") and r < 0.80:
+            return _step(s, rng, "bptt_n")
+        if s.has("bptt_tab") and r < 0.90:
+            tabs = ["Step backward", "Contributions and the proof", "Vanishing and exploding"]
+            return ("set", "bptt_tab", rng.choice(tabs))
+        return _control(s, rng, ("bptt_objective", "bptt_rescale", "bptt_contrib_t", "bptt_k"))
+    if page == "Padding and batches":
+        return _control(s, rng, ("pad_lengths_0", "pad_lengths_1", "pad_lengths_2", "pad_bias", "pad_extra", "pad_B"))
+    if page == "Train and generalise":
+        if s.has("train_one") and r < 0.85:
+            return ("click", "train_one", None)                  # trains briefly: one minibatch update
+        return _control(s, rng, ("train_w_lr", "train_w_batch_size", "train_w_H"))
+    return _control(s, rng, SIDEBAR)
+
+
+def _step(s: Session, rng: random.Random, key: str) -> tuple:
+    """Forward most of the time; back now and then; back to the first step at the end."""
+    slider = s.widget(key)
+    t = s.states.get(slider.id)
+    t = int(t.double_array_value.data[0]) if t is not None and len(t.double_array_value.data) else 0
+    if t >= int(slider.proto.max):
+        return ("click", f"{key}_first", None)
+    return ("click", f"{key}_back" if rng.random() < 0.15 and t > 0 else f"{key}_forward", None)
+
+
+def _control(s: Session, rng: random.Random, keys) -> tuple:
+    """A new value for one of the keyed controls on screen (within its range or options)."""
+    present = [k for k in keys if s.has(k) and not s.widget(k).disabled]
+    if not present:
+        present = [k for k in SIDEBAR if s.has(k)]
+    if not present:
+        return ("rerun", None, None)
+    key = rng.choice(present)
+    w = s.widget(key)
+    p = w.proto
+    if w.kind == "number_input":
+        lo = p.min if p.has_min else 0
+        hi = min(p.max if p.has_max else lo + 20, lo + 12)      # small models: a class, not a stress test
+        return ("set", key, rng.randint(int(lo), int(hi)))
+    if w.kind == "slider" and w.options():
+        return ("set", key, rng.choice(w.options()))
+    if w.kind == "slider":
+        steps = int(round((p.max - p.min) / p.step)) if p.step else 0
+        return ("set", key, p.min + p.step * rng.randint(0, max(steps, 0)))
+    if w.kind in ("selectbox", "radio"):
+        return ("set", key, rng.choice(w.options()))
+    if w.kind == "checkbox":
+        return ("set", key, rng.random() < 0.5)
+    return ("rerun", None, None)
+
+
+async def act(s: Session, action: tuple) -> Interaction:
+    kind, what, value = action
+    if kind == "switch":
+        return await s.switch_page(what)
+    if kind == "click":
+        return await s.click(what)
+    if kind == "set":
+        return await s.set(what, value)
+    return await s.rerun("rerun")
+
+
+async def student(index: int, url: str, deadline: float, *, mean_gap: float, rng: random.Random,
+                  start_delay: float = 0.0, first_page: str | None = None, cookies: bool = False,
+                  max_actions: int = 10_000, max_reconnects: int = 5, timeout: float = 30.0,
+                  actions=None, live: list | None = None) -> Student:
+    """One student until the deadline (time.perf_counter()). actions(session, rng) picks what to do;
+    live, if given, gets the Student record at once (to watch a run while it goes on)."""
+    actions = actions or choose_action
+    me = Student(index)
+    if live is not None:
+        live.append(me)
+    await asyncio.sleep(start_delay)
+    cookie = await asyncio.to_thread(fetch_cookies, url) if cookies else None
+    s = Session(url, timeout=timeout, cookie=cookie)
+    page = first_page or rng.choices(list(PAGES), list(PAGES.values()))[0]
+    try:
+        await s.connect()
+    except Exception as err:                                      # refused before the first page: an error too
+        me.gave_up = f"connect failed: {type(err).__name__}: {err}"
+        me.interactions.append(Interaction("open", page, time.perf_counter(), None, False, error=me.gave_up))
+        return me
+    me.upstreams.append((time.perf_counter(), s.upstream))
+    it = await s.open(page)
+    me.interactions.append(it)
+    me.session_ids.append(s.session_id)
+    next_at = time.perf_counter() + rng.expovariate(1.0 / mean_gap)
+    try:
+        while len(me.interactions) < max_actions:
+            now = time.perf_counter()
+            if next_at >= deadline or now >= deadline:         # a backlogged student stops on time too
+                break
+            if next_at > now:
+                await asyncio.sleep(next_at - now)
+            next_at += rng.expovariate(1.0 / mean_gap)              # Poisson: the schedule does not wait
+            if s.closed_reason or s.ws is None:
+                if not await _reconnect(s, me, page, max_reconnects, deadline):
+                    break
+                continue
+            try:
+                action = actions(s, rng)
+            except KeyError:
+                action = ("rerun", None, None)
+            it = await act(s, action)
+            me.interactions.append(it)
+            if it.action.startswith("switch:") and it.ok:
+                page = it.action.split(":", 1)[1]
+            if it.error and (s.closed_reason or "disconnected" in it.error):
+                if not await _reconnect(s, me, page, max_reconnects, deadline):
+                    break
+    finally:
+        await s.close()
+    return me
+
+
+async def _reconnect(s: Session, me: Student, page: str, attempts: int, deadline: float) -> bool:
+    """Reconnect like a browser (asking for the old session) and reopen the page; False after giving up."""
+    delay = 0.2
+    for _ in range(attempts):
+        if time.perf_counter() + delay >= deadline:
+            return False
+        await asyncio.sleep(delay)
+        try:
+            await s.reconnect()
+        except Exception as err:
+            me.gave_up = f"reconnect failed: {type(err).__name__}: {err}"
+            delay = min(delay * 2, 2.0)
+            continue
+        me.reconnects += 1
+        me.upstreams.append((time.perf_counter(), s.upstream))
+        it = await s.open(page, action="reopen")
+        me.interactions.append(it)
+        if it.ok:
+            me.session_ids.append(s.session_id)
+            me.gave_up = None
+            return True
+        delay = min(delay * 2, 2.0)
+    return False
+
+
+async def run_class(url: str, n_students: int, seconds: float, *, mean_gap: float = 2.0, ramp: float = 10.0,
+                    seed: int = 0, cookies: bool = False, first_page: str | None = None, timeout: float = 30.0,
+                    actions=None, on_start=None, live: list | None = None) -> list:
+    """n_students students for `seconds` (after a ramp during which they arrive, evenly spread).
+
+    on_start(students_task), if given, is awaited concurrently (e.g. to stop a replica mid-run).
+    Returns the Student records.
+    """
+    require_loopback(url)
+    start = time.perf_counter()
+    deadline = start + ramp + seconds
+    rngs = [random.Random(seed * 100_003 + i) for i in range(n_students)]
+    tasks = [student(i, url, deadline, mean_gap=mean_gap, rng=rngs[i], start_delay=ramp * i / max(n_students, 1),
+                     first_page=first_page, cookies=cookies, timeout=timeout, actions=actions, live=live)
+             for i in range(n_students)]
+    gathered = asyncio.gather(*tasks)
+    if on_start is not None:
+        await asyncio.gather(gathered, on_start())
+    else:
+        await gathered
+    return gathered.result()
