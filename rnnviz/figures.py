@@ -60,7 +60,8 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
     layout = dict(title=dict(text=title), uirevision=UIREVISION, shapes=shapes, showlegend=False,
                   margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                   height=height or min(max(240, 90 + 28 * n_units), 640),
-                  xaxis=dict(title=dict(text="step t"), tickmode="array", tickvals=steps[shown],
+                  xaxis=dict(title=dict(text="step t"), range=[steps[0] - 0.5, steps[-1] + 0.5], autorange=False,
+                             tickmode="array", tickvals=steps[shown],
                              ticktext=[tick for tick, keep in zip(ticks, shown) if keep]),
                   yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category"))
     return go.Figure(dict(data=data, layout=layout))                        # one validation pass: the cheap way

@@ -89,6 +89,13 @@ def sync_url() -> None:
         st.query_params.from_dict(query)
 
 
+def link_box() -> None:
+    """The link to the view as it is now, in a box with a copy button."""
+    query = urllib.parse.urlencode(st.query_params.to_dict())                 # as the address bar spells it
+    here = (st.context.url or "http://localhost:8501/").split("?")[0]         # no URL in a test harness
+    st.code(here + ("?" + query if query else ""), language=None, wrap_lines=True)
+
+
 def share_panel() -> None:
     """The link to this view (with a copy button), any problems with the link that opened it, the lesson."""
     for problem in st.session_state.pop("url_problems", []):
@@ -99,13 +106,11 @@ def share_panel() -> None:
     if hidden("share"):
         return
     with st.sidebar.expander("Share this view", icon=":material/link:"):
-        query = urllib.parse.urlencode(st.query_params.to_dict(), quote_via=urllib.parse.quote)
-        here = (st.context.url or "http://localhost:8501/").split("?")[0]     # no URL in a test harness
-        url = here + ("?" + query if query else "")
-        st.code(url, language=None, wrap_lines=True)
+        link_box()
         st.caption("Copy the link (button at the top right of the box): it reopens this page with the same model, "
-                   "sequence and step. The browser's address bar always holds the same link, kept current as you "
-                   "step. Add &hide=seed,scale,weights to hide controls from a class.")
+                   "sequence and step. On pages with step buttons, the link button beside them always has the "
+                   "current step; so does the browser's address bar. Add &hide=seed,scale,weights to hide "
+                   "controls from a class.")
         if st.session_state.get("weights_too_large"):
             st.caption("This model's edited or trained weights are too many for a link: share the model file "
                        "(Export) instead; the link reproduces the seed's weights.")

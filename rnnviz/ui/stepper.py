@@ -6,7 +6,7 @@ one st.fragment whose run_every is what `play_controls` returns: a step then rer
 """
 import streamlit as st
 
-from .share import sync_url
+from .share import link_box, sync_url
 from .state import choice_default
 
 SPEEDS = (0.5, 1, 2, 4, 8)          # steps per second
@@ -47,7 +47,7 @@ def stepper(key: str, first: int, last: int, label: str = "step t") -> int:
     if last <= first:
         st.caption(f"{label} = {first}: there are no steps to move through.")
         return first
-    cols = st.columns([1, 1, 1, 1, 8], vertical_alignment="bottom")
+    cols = st.columns([1, 1, 1, 1, 7, 1], vertical_alignment="bottom")
     buttons = ((":material/first_page:", first, "first step", None),
                (":material/chevron_left:", max(t - 1, first), "back one step (keyboard: B)", "B"),
                (":material/chevron_right:", min(t + 1, last), "forward one step (keyboard: N)", "N"),
@@ -59,4 +59,6 @@ def stepper(key: str, first: int, last: int, label: str = "step t") -> int:
     if playing and t == last:
         st.rerun()                                                          # a full run redraws Play, stops run_every
     sync_url()                                                              # a fragment rerun: keep the link current
+    with cols[5].popover("", icon=":material/link:", help="a link to this view at this step"):
+        link_box()
     return t

@@ -1,0 +1,99 @@
+"""Links in a real browser: a share link reopens the same view in another browser, every guided lesson
+opens on its page with its caption, and a bad link explains itself and still works."""
+import urllib.parse
+
+import pytest
+
+from rnnviz.lessons import LESSONS
+
+STEP = "Step_through_time"
+SIDEBAR = ("I", "H", "O", "f_s", "f_o", "seed")
+
+
+def sidebar_values(page) -> dict:
+    """What the sidebar's model controls show (number inputs and select boxes hold an <input>; the radio
+    gives the index of the checked option)."""
+    values = {k: page.locator(f".st-key-model_{k} input").first.input_value() for k in SIDEBAR}
+    values["scale"] = page.locator('.st-key-model_scale [data-testid="stSliderThumbValue"]').inner_text().strip()
+    values["s0"] = page.locator('.st-key-model_s0 input[type="radio"]:checked').first.get_attribute("value")  # index
+    return values
+
+
+def page_path(file: str) -> str:
+    """The URL path Streamlit gives a file in pages/: '1_Step_through_time.py' -> 'Step_through_time'."""
+    name = file.rsplit("/", 1)[-1].removesuffix(".py")
+    return name.split("_", 1)[1] if name.split("_", 1)[0].isdigit() else name
+
+
+def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app):
+    # A non-default model: f_s, seed, scale and s0 from a link, H typed into the sidebar; then step to t = 3.
+    app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned")
+    box = page.locator(".st-key-model_H input").first
+    box.fill("4")
+    box.press("Enter")
+    page.wait_for_function("""() => {
+        const gd = document.querySelector('.st-key-step_states .js-plotly-plot');
+        return gd && gd._fullData && gd._fullData[0].z.length === 4; }""")
+    app.idle(page)
+    for t in (1, 2, 3):
+        app.click(page, "step_t_forward")
+        app.wait_step(page, "step_t", "step_states", t)
+    here = sidebar_values(page)
+    assert (here["H"], here["f_s"], here["seed"], float(here["scale"]), here["s0"]) == ("4", "relu", "7", 1.5, "1")
+    chart = app.chart(page, "step_states")
+    link = page.url                                                   # the address bar is the share link
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
+    assert query.get("t") == "3", f"the address bar does not carry the step: {link}"
+
+    other = new_page()                                               # another person's browser: no cache, no state
+    app.open(other, link.removeprefix(app.base))
+    assert app.exceptions(other) == []
+    assert app.slider(other, "step_t") == 3
+    assert sidebar_values(other) == here
+    again = app.chart(other, "step_states")
+    assert again["current"] == 3
+    assert again["z_sent"] == chart["z_sent"]                         # the same float64 bytes
+    assert again["z"] == chart["z"]
+
+
+def test_the_link_button_beside_the_steps_shows_the_current_link(page, app):
+    app.open(page, f"{STEP}?H=4")
+    for t in (1, 2):
+        app.click(page, "step_t_forward")
+        app.wait_step(page, "step_t", "step_states", t)
+    page.locator('[data-testid="stPopover"] button').first.click()
+    code = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').first
+    code.wait_for()
+    assert code.inner_text().strip() == page.url
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_a_lesson_opens_on_its_page_with_its_caption(page, app, name):
+    lesson = LESSONS[name]
+    app.open(page, f"?lesson={name}")
+    assert app.exceptions(page) == []
+    path = urllib.parse.urlsplit(page.url).path.strip("/")
+    assert urllib.parse.unquote(path) == ("" if lesson.page == "app.py" else page_path(lesson.page))
+    notes = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert f"Lesson: {lesson.title}." in notes
+    assert " ".join(lesson.caption.split()) in " ".join(notes.split())
+    if "t" in lesson.query:
+        app.wait_step(page, "step_t", "step_states", int(lesson.query["t"]))
+    if "tab" in lesson.query:
+        assert page.locator('[data-testid="stTab"][aria-selected="true"]').inner_text().strip() == lesson.query["tab"]
+    if "H" in lesson.query:
+        assert page.locator(".st-key-model_H input").first.input_value() == lesson.query["H"]
+    assert page.locator(".js-plotly-plot").count() >= 1
+
+
+def test_a_bad_link_says_what_it_ignored_and_the_page_works(page, app):
+    app.open(page, f"{STEP}?H=999&f_s=swish")
+    warnings = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+    assert "H=999" in warnings and "swish" in warnings
+    assert app.exceptions(page) == []
+    values = sidebar_values(page)
+    assert (values["H"], values["f_s"]) == ("3", "tanh")              # the defaults stand in
+    assert app.chart(page, "step_states")["current"] == 0
+    app.click(page, "step_t_forward")                                # and the page still works
+    app.wait_step(page, "step_t", "step_states", 1)
+    assert app.exceptions(page) == []
