@@ -23,13 +23,13 @@ import pathlib
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))                                      # run as `python deploy/serve.py`
+from loadtest.server import free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
 TEMPLATE = pathlib.Path(__file__).with_name("nginx.conf.template")
 DEFAULT_RUN_DIR = pathlib.Path("/tmp/rnnviz-serve")
 MAX_UPLOAD_MB = 5
@@ -45,30 +45,8 @@ REPLICA_OPTIONS = {                     # on top of .streamlit/config.toml (whic
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def nginx_binary() -> str | None:
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
-
-
-def wait_healthy(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} was healthy")
-        try:
-            with opener.open(url + "/_stcore/health", timeout=2) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} not healthy within {timeout:g} s")
 
 
 def render(template: str, **values) -> str:
@@ -138,7 +116,7 @@ class Cluster:
                 self.replica_ports.append(port)
                 self.procs.append(proc)
             for url, proc in zip(self.replica_urls, self.procs):
-                wait_healthy(url, proc=proc)
+                wait_healthy(url, timeout=60, proc=proc)
             servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in self.replica_ports)
             conf = render(TEMPLATE.read_text(), RUN_DIR=self.run_dir, PORT=self.port, UPSTREAM_SERVERS=servers,
                           MAX_UPLOAD_MB=MAX_UPLOAD_MB)
@@ -150,7 +128,7 @@ class Cluster:
             self.nginx = subprocess.Popen([nginx, "-p", str(self.run_dir), "-c", str(self.run_dir / "nginx.conf"),
                                            "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                           start_new_session=self.detach)
-            wait_healthy(self.url, proc=self.nginx)
+            wait_healthy(self.url, timeout=60, proc=self.nginx)
         except BaseException:
             self.stop()
             raise

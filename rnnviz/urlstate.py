@@ -62,6 +62,13 @@ FIELDS = [
     ("pb_source", ("padding", "source"), str), ("pb_B", ("padding", "B"), int),
     ("pb_lengths", ("padding", "lengths"), "ints"), ("pb_text", ("padding", "text"), str),
     ("pb_extra", ("padding", "extra"), int), ("pb_bias", ("padding", "bias"), float),
+    ("tr_task", ("train", "task"), str), ("tr_enc", ("train", "encoding"), str), ("tr_mod", ("train", "modulus"), int),
+    ("tr_lengths", ("train", "lengths"), "ints"), ("tr_n", ("train", "n_train"), int), ("tr_H", ("train", "H"), int),
+    ("tr_f_s", ("train", "f_s"), str), ("tr_s0", ("train", "learn_s0"), bool), ("tr_seed", ("train", "seed"), int),
+    ("tr_opt", ("train", "optimizer"), str), ("tr_lr", ("train", "lr"), float),
+    ("tr_half", ("train", "lr_halflife"), int), ("tr_mom", ("train", "momentum"), float),
+    ("tr_batch", ("train", "batch_size"), int), ("tr_clip", ("train", "clip"), float),
+    ("tr_strat", ("train", "strategy"), str), ("tr_run", ("train", "run_updates"), int),
     ("hide", "hidden", "strs"),
 ]
 TYPES["strs"] = (lambda text: [v for v in text.split(",") if v], lambda v: ",".join(v))

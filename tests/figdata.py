@@ -31,3 +31,10 @@ def chart_spec(at, key):
 def heatmap_z(fig_dict, trace=0):
     """The z matrix of a heatmap trace, NaN where nothing is coloured."""
     return decode(fig_dict["data"][trace]["z"]).astype(np.float64)
+
+
+def outlined_step(fig_dict):
+    """The step whose column a heatmap outlines (the current step)."""
+    outlines = [s for s in fig_dict["layout"].get("shapes", []) if s.get("line", {}).get("width") == 3]
+    assert len(outlines) == 1
+    return outlines[0]["x0"] + 0.5

@@ -16,7 +16,6 @@ import os
 import string
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.proto.Slider_pb2 import Slider as SliderProto

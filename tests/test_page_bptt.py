@@ -5,7 +5,7 @@ import pytest
 import rnnviz as rv
 from rnnviz import bptt, dynamics, presets
 from apptest_util import make_it_overflow, open_page, set_model
-from figdata import chart_spec, decode, heatmap_z
+from figdata import chart_spec, decode, heatmap_z, outlined_step
 
 PAGE = "3_Back-propagation_through_time.py"
 
@@ -43,8 +43,7 @@ def test_deltas_fill_from_the_right_and_equal_backward(at):
     T = x.shape[1]
     for n in range(1, 4):
         at.button(key="bptt_n_forward").click().run()
-        outline = [s for s in chart_spec(at, "bptt_deltas")["layout"]["shapes"] if s.get("line", {}).get("width") == 3]
-        assert outline[0]["x0"] + 0.5 == T + 1 - n                      # the current step walks right to left
+        assert outlined_step(chart_spec(at, "bptt_deltas")) == T + 1 - n   # the current step walks right to left
         is_pad = not tr.mask[0, T - n]
         assert any("is a pad" in m.value for m in at.markdown) == is_pad  # default: the last 2 steps are pads
     assert not at.exception

@@ -4,7 +4,7 @@ import pytest
 
 import rnnviz as rv
 from apptest_util import make_it_overflow, open_page, open_weights
-from figdata import chart_spec, decode, heatmap_z
+from figdata import chart_spec, decode, heatmap_z, outlined_step
 
 PAGE = "1_Step_through_time.py"
 
@@ -16,13 +16,6 @@ def shown_sequence(at):
     ticks = inputs_fig["layout"]["xaxis"]["ticktext"]
     real = sum(not t.endswith("pad") for t in ticks)
     return np.nan_to_num(x)[None], np.array([real])
-
-
-def current_outline(fig):
-    """The step whose column is outlined (the current step)."""
-    outlines = [s for s in fig["layout"].get("shapes", []) if s.get("line", {}).get("width") == 3]
-    assert len(outlines) == 1
-    return outlines[0]["x0"] + 0.5
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def test_step_forward_back_first_last(at):
     for _ in range(3):
         at.button(key="step_t_forward").click().run()
     assert at.slider(key="step_t").value == 3
-    assert current_outline(chart_spec(at, "step_states")) == 3
+    assert outlined_step(chart_spec(at, "step_states")) == 3
     at.button(key="step_t_back").click().run()
     assert at.slider(key="step_t").value == 2
     at.button(key="step_t_last").click().run()
@@ -50,7 +43,7 @@ def test_step_forward_back_first_last(at):
     at.button(key="step_t_first").click().run()
     assert at.slider(key="step_t").value == 0
     at.slider(key="step_t").set_value(4).run()
-    assert current_outline(chart_spec(at, "step_states")) == 4
+    assert outlined_step(chart_spec(at, "step_states")) == 4
     assert not at.exception
 
 

@@ -74,3 +74,17 @@ def test_hidden_controls_are_not_drawn_but_still_apply():
     assert "model_seed" not in keys and "model_scale" not in keys and "model_H" in keys
     assert at.session_state["params"].state_size == 4
     assert not any(getattr(e, "label", "") == "Share this view" for e in at.sidebar)
+
+
+def test_a_link_carries_the_training_settings_and_refuses_junk_ones():
+    at = open_link({"tr_task": "parity", "tr_H": "12", "tr_lr": "0.003", "tr_lengths": "2,9", "tr_strat": "pad"},
+                   page="4_Train_and_generalise.py")
+    s = at.session_state["train"]
+    assert (s["task"], s["H"], s["lr"], s["lengths"], s["strategy"]) == ("parity", 12, 0.003, (2, 9), "pad")
+    bad = open_link({"tr_task": "chess", "tr_lr": "0.123", "tr_lengths": "9,2", "tr_batch": "7"})
+    texts = " ".join(w.value for w in bad.warning)
+    for word in ("task='chess'", "lr=0.123", "lengths=", "batch_size=7"):
+        assert word in texts
+    bad.switch_page("pages/4_Train_and_generalise.py").run()
+    assert not bad.exception
+    assert bad.session_state["train"]["task"] == "sum"

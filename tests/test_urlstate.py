@@ -14,6 +14,10 @@ def test_every_field_round_trips():
              "bptt_contrib_t": 4, "bptt_trunc_k": 2, "bptt_clip_mode": "global norm", "bptt_clip_c": 0.1 + 0.2,
              "bptt_rescale": True, "bptt_rho": 1.1,
              "padding": {"source": "random", "B": 3, "lengths": [4, 0, 2], "text": "a\nb", "extra": 1, "bias": -0.25},
+             "train": {"task": "parity", "encoding": "one-hot", "modulus": 3, "lengths": [2, 12], "n_train": 500,
+                       "H": 16, "f_s": "relu", "learn_s0": True, "seed": 5, "optimizer": "sgd", "lr": 0.003,
+                       "lr_halflife": 1000, "momentum": 0.9, "batch_size": 64, "clip": 0.3, "strategy": "pad",
+                       "run_updates": 300},
              "hidden": ["seed", "weights"]}
     query = urlstate.to_query(state)
     assert all(isinstance(v, str) for v in query.values())

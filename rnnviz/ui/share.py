@@ -9,6 +9,7 @@ from .. import activations, presets, urlstate
 from ..lessons import LESSONS
 from .model import LIMITS, ModelSettings, hidden, replace_params
 from .sequence import MAX_PADS
+from .training_controls import clean_settings
 
 
 def _clean_model(model: dict, problems: list) -> None:
@@ -59,6 +60,8 @@ def restore_from_url() -> None:
             st.session_state[where] = value
     _clean_model(model, problems)
     _clean_sequence(problems)
+    if "train" in st.session_state:
+        problems += clean_settings(st.session_state["train"])
     st.session_state["model"] = model
     settings = ModelSettings(**model)
     st.session_state["model_settings"] = settings

@@ -63,6 +63,29 @@ DEFAULTS = {"task": "sum", "encoding": "digit/9", "modulus": 2, "learn_s0": Fals
 REBUILD = tuple(k for k in DEFAULTS if k != "run_updates")    # changing any of these starts again
 
 
+# What each setting may be, as its control allows (a link's values are checked against this).
+ALLOWED = {"task": tasks.TASKS, "encoding": tasks.ENCODINGS, "modulus": range(2, 9), "learn_s0": (False, True),
+           "seed": range(0, 2**31), "optimizer": training.OPTIMIZERS, "momentum": (0.0, 0.5, 0.9, 0.99),
+           "batch_size": BATCH_SIZES, "clip": CLIPS, "strategy": tuple(STRATEGIES), "n_train": TRAIN_SIZES,
+           "H": range(1, LIMITS["H"] + 1), "f_s": activations.STATE_ACTIVATIONS, "lr": LEARNING_RATES,
+           "lr_halflife": HALFLIVES, "run_updates": RUN_LENGTHS}
+
+
+def clean_settings(s: dict) -> list:
+    """Put back the default of every setting a link got wrong; returns what was wrong, in words."""
+    problems = []
+    for key, allowed in ALLOWED.items():
+        if key in s and s[key] not in allowed:
+            problems.append(f"training {key}={s[key]!r} is not one of the choices; using {DEFAULTS[key]!r}")
+            s[key] = DEFAULTS[key]
+    lengths = s.get("lengths", DEFAULTS["lengths"])
+    if not (len(lengths) == 2 and 1 <= lengths[0] <= lengths[1] <= MAX_TRAIN_LENGTH):
+        problems.append(f"training lengths={lengths} must be two numbers 1 <= a <= b <= {MAX_TRAIN_LENGTH}")
+        lengths = DEFAULTS["lengths"]
+    s["lengths"] = tuple(lengths)
+    return problems
+
+
 def settings() -> dict:
     """The session's training settings (created with the defaults)."""
     s = st.session_state.setdefault("train", {})
