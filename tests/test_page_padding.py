@@ -235,4 +235,7 @@ def test_too_many_distinct_characters_are_refused(at):
 
 
 def test_page_shows_the_core_source(at):
+    assert not any("def forward(" in c.value for c in at.code)            # built only when opened
+    at.session_state["source_open"] = True
+    at.run()
     assert any("def forward(p: Params, inputs, lengths=None)" in c.value for c in at.code)

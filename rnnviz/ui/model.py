@@ -94,6 +94,8 @@ def replace_params(p: Params) -> None:
 
 def show_source(*functions, label: str = "The code that computed this") -> None:
     """An expander with the source of the given functions, so equation, code and picture sit together."""
-    with st.expander(label):
-        for f in functions:
-            st.code(inspect.getsource(f), language="python")
+    box = st.expander(label, key="source_open", on_change="rerun")
+    if box.open:                                           # read and sent only when a student opens it
+        with box:
+            for f in functions:
+                st.code(inspect.getsource(f), language="python")
