@@ -240,6 +240,17 @@ class App:
         }""", key)
 
     @staticmethod
+    def set_state_size(page, H: int, chart_key: str = "step_states") -> None:
+        """Type H into the sidebar and wait until the chart has H rows."""
+        box = page.locator(".st-key-model_H input").first
+        box.fill(str(H))
+        box.press("Enter")
+        page.wait_for_function("""([ck, H]) => {
+            const gd = document.querySelector('.st-key-' + ck + ' .js-plotly-plot');
+            return gd && gd._fullData && gd._fullData[0].z.length === H; }""", arg=[chart_key, H])
+        wait_idle(page)
+
+    @staticmethod
     def wait_step(page, slider_key: str, chart_key: str, t: int) -> None:
         """Wait until both the slider and the chart's outlined column show step t, then until idle."""
         page.wait_for_function("""([sk, ck, t]) => {

@@ -28,13 +28,7 @@ def page_path(file: str) -> str:
 def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app):
     # A non-default model: f_s, seed, scale and s0 from a link, H typed into the sidebar; then step to t = 3.
     app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned")
-    box = page.locator(".st-key-model_H input").first
-    box.fill("4")
-    box.press("Enter")
-    page.wait_for_function("""() => {
-        const gd = document.querySelector('.st-key-step_states .js-plotly-plot');
-        return gd && gd._fullData && gd._fullData[0].z.length === 4; }""")
-    app.idle(page)
+    app.set_state_size(page, 4)
     for t in (1, 2, 3):
         app.click(page, "step_t_forward")
         app.wait_step(page, "step_t", "step_states", t)
