@@ -37,3 +37,16 @@ with right:
 st.markdown(f"Output after the last step: $o$ = `{np.array2string(tr.output[0], precision=6)}`. "
             "Every column of the state heatmap depends on all the inputs before it: that is the network's memory. "
             "Change the model in the sidebar and watch the states change.")
+
+st.subheader("The lessons")
+st.page_link("pages/1_Step_through_time.py", label="Step through time: watch every state being computed",
+             icon=":material/play_circle:")
+st.page_link("pages/2_Padding_and_batches.py", label="Padding and batches: why pads leave the state unchanged",
+             icon=":material/view_week:")
+st.page_link("pages/3_Back-propagation_through_time.py",
+             label="Back-propagation through time: every step's copy of W_s, and why their gradients add up",
+             icon=":material/undo:")
+st.page_link("pages/4_Train_and_generalise.py", label="Train and generalise: sequences longer than any seen",
+             icon=":material/model_training:")
+st.caption("Teachers: each lesson opens with a guided setup as ?lesson=unrolled, pads, masking, bptt, vanishing, "
+           "exploding or learned-s0; the sidebar's 'Share this view' gives a link to exactly what you see.")
