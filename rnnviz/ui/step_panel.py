@@ -27,13 +27,14 @@ def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
     x = np.concatenate([s_prev, tr.inputs[b, t - 1]])
     st.markdown(f"**Step t = {t}.** Join the previous state (blue) and the input (orange) into one row vector, "
                 "multiply by W_s — its blue rows meet the state, its orange rows the input — and add b_s:")
-    st.latex(rf"[s^{{{t - 1}}}\; i^{{{t}}}] = " + latex.row_vector(x, split=H))
+    lines = [rf"[s^{{{t - 1}}}\; i^{{{t}}}] &= " + latex.row_vector(x, split=H)]
     if max(p.W_s.shape) <= MAX_LATEX:
-        st.latex(r"W_s = " + latex.matrix(p.W_s, split=H) + r"\qquad b_s = " + latex.row_vector(p.b_s))
-    else:
+        lines.append(r"W_s &= " + latex.matrix(p.W_s, split=H) + r"\qquad b_s = " + latex.row_vector(p.b_s))
+    lines.append(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s &= " + latex.row_vector(tr.z[b, t - 1]))
+    lines.append(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) &= " + latex.row_vector(s_t))
+    st.latex(r"\begin{aligned}" + r" \\[6pt] ".join(lines) + r"\end{aligned}")   # one element: a step stays cheap
+    if max(p.W_s.shape) > MAX_LATEX:
         st.caption(f"W_s is {p.W_s.shape[0]} × {p.W_s.shape[1]}: too large to typeset here; see the weight tables.")
-    st.latex(rf"z^{{{t}}} = [s^{{{t - 1}}}\; i^{{{t}}}]\,W_s + b_s = " + latex.row_vector(tr.z[b, t - 1]))
-    st.latex(rf"s^{{{t}}} = \mathrm{{{p.f_s}}}(z^{{{t}}}) = " + latex.row_vector(s_t))
     if len(x) > 12:
         st.caption("Long vectors show their first and last entries (⋯ stands for the rest); every entry is "
                    "in the table below.")
