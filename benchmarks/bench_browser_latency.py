@@ -16,17 +16,16 @@ ms and p95 <= 300 ms at the default. Prints a table; asserts nothing.
 """
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -69,12 +68,6 @@ CLICK_AND_WAIT = """async ([buttonKey, chartKey]) => {
 IDLE = ("() => !!document.querySelector('[data-testid=\"stApp\"][data-test-script-state=\"notRunning\"]')"
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_idle(page, timeout_s=120):
@@ -128,19 +121,9 @@ def main():
     a = ap.parse_args()
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                               "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Server().start()
+    base = server.url + "/"
     try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(base + "_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": a.width, "height": a.height})
@@ -152,11 +135,7 @@ def main():
                 print(f"  {name}: done", file=sys.stderr)
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()
     print(f"\nClick 'step' -> the chart shows the new step, in headless chromium ({a.width}x{a.height}), "
           f"{a.clicks} clicks per case, {os.cpu_count()} CPUs.")
     print("'drawn' is measured in the page (performance.now, click to the first frame that draws the new step); "

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import rnnviz as rv
+from strategies import network_specs
 from rnnviz.gradcheck import relative_error
 
 FIELDS = ("W_s", "b_s", "W_o", "b_o", "s0")
@@ -195,17 +196,8 @@ def test_backward_is_linear_in_d_output(case):
 
 # ---- hypothesis over shapes, lengths and activations ------------------------------------------------
 
-@st.composite
-def specs(draw):
-    B, T = draw(st.integers(1, 4)), draw(st.integers(0, 7))
-    return dict(B=B, T=T, I=draw(st.integers(1, 3)), H=draw(st.integers(1, 4)), O=draw(st.integers(1, 3)),
-                f_s=draw(st.sampled_from(rv.STATE_ACTIVATIONS)), f_o=draw(st.sampled_from(rv.OUTPUT_ACTIVATIONS)),
-                lengths=draw(st.lists(st.integers(0, T), min_size=B, max_size=B)),
-                seed=draw(st.integers(0, 2**16)))
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(spec=specs(), extra=st.integers(1, 3))
+@given(spec=network_specs(), extra=st.integers(1, 3))
 def test_hypothesis_shapes_pads_and_step_sums(spec, extra, case):
     p, x, lengths = case(**spec)
     B, T, I, H, O = (spec[k] for k in "BTIHO")

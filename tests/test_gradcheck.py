@@ -2,12 +2,12 @@
 central finite differences, and the seed's untied copies (a feed-forward net with one W_s^t per step)."""
 import functools
 
-import hypothesis.strategies as st
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import rnnviz as rv
+from strategies import network_specs
 from rnnviz import gradcheck, losses
 from rnnviz.gradcheck import relative_error
 
@@ -169,16 +169,6 @@ def test_untied_copies_rejects_bad_arguments(case):
 
 
 # ---- hypothesis: any shapes, lengths and activations ---------------------------------------------------
-
-@st.composite
-def network_specs(draw):
-    """Keyword arguments for the ``case`` factory: B 1..4, T 0..7, I 1..3, H 1..4, O 1..3, lengths in [0, T]."""
-    B, T = draw(st.integers(1, 4)), draw(st.integers(0, 7))
-    return dict(B=B, T=T, I=draw(st.integers(1, 3)), H=draw(st.integers(1, 4)), O=draw(st.integers(1, 3)),
-                f_s=draw(st.sampled_from(rv.STATE_ACTIVATIONS)), f_o=draw(st.sampled_from(rv.OUTPUT_ACTIVATIONS)),
-                lengths=draw(st.lists(st.integers(0, T), min_size=B, max_size=B)),
-                seed=draw(st.integers(0, 2**16)))
-
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=network_specs())

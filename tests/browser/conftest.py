@@ -14,11 +14,8 @@ the end of the whole run.
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,6 +26,8 @@ except ImportError:                                   # the folder skips; nothin
     sync_playwright = None
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -41,12 +40,6 @@ MISSING = ("playwright is not installed" if sync_playwright is None
            else None if os.access(CHROMIUM, os.X_OK) else f"{CHROMIUM} is missing (apt-get install -y chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="package")
 def _browser_ready():
     if MISSING:
@@ -55,39 +48,11 @@ def _browser_ready():
 
 @pytest.fixture(scope="package")
 def server(_browser_ready, tmp_path_factory):
-    """`streamlit run app.py` on a free port; yields its base URL ("http://127.0.0.1:PORT/")."""
-    port = _free_port()
+    """`streamlit run app.py` with the class settings on a free port; yields its base URL ("http://127.0.0.1:PORT/")."""
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "_stcore/health", timeout=2) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit was not healthy after 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
-        server_log[0] = log_path
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    server_log[0] = log_path
+    with Server(log=log_path) as running:
+        yield running.url + "/"
 
 
 server_log = [None]                                   # the running server's log, for failure reports
