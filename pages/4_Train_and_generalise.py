@@ -6,7 +6,7 @@ from rnnviz import baseline, tasks, train_figures, training, ui
 from rnnviz.ui import training_controls as tc
 
 ui.page_setup()
-ui.model_sidebar()
+ui.model_sidebar(draw=False)                    # this page sets its own network; no dead controls
 st.title("Train an RNN and watch it generalise")
 st.markdown(
     "A feed-forward net reads a fixed number of inputs: trained to add 10 digits, it has nothing to do with an 11th. "

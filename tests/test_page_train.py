@@ -114,3 +114,9 @@ def test_overflow_is_reported_and_training_disabled(at):
     assert not at.exception
     assert any("inf or NaN" in e.value for e in at.error)
     assert at.button(key="train_start_pause").disabled
+
+
+def test_the_sidebar_has_no_model_controls_that_would_do_nothing_here():
+    at = open_page("4_Train_and_generalise.py")
+    assert not [w.key for w in at.sidebar if str(getattr(w, "key", "")).startswith("model_")]
+    assert any("Open in the other lessons" in c.value for c in at.sidebar.caption)

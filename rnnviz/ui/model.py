@@ -46,22 +46,26 @@ def hidden(name: str) -> bool:
     return name in st.session_state.get("hidden", [])
 
 
-def model_sidebar() -> Params:
+def model_sidebar(draw: bool = True) -> Params:
     """Draw the model controls in the sidebar and return the session's current parameters.
 
     Every page calls this first. The settings live in st.session_state["model"] (not in the widgets, whose
     identity differs from page to page), so they survive page switches. Changing a control builds fresh
     parameters from the seed; edited or trained parameters are kept in st.session_state["params"] until then.
+    draw=False keeps the model without drawing its controls, for a page that sets its own network.
     """
     model = st.session_state.setdefault("model", dataclasses.asdict(ModelSettings()))
 
     def control(widget, label, *args, key, **kwargs):
-        if hidden(key) or hidden("model"):                    # a teacher's link hid it; its value still applies
+        if not draw or hidden(key) or hidden("model"):                    # a teacher's link hid it; its value still applies
             return model[key]
         return bound("model", key, widget, label, *args, **kwargs)
 
     with st.sidebar:
-        if not hidden("model"):
+        if not draw:
+            st.caption("The network this page trains is set on the page. 'Open in the other lessons' makes it "
+                       "the model the other pages show.")
+        elif not hidden("model"):
             st.subheader("Model")
         c1, c2, c3 = st.columns(3)
         with c1:
