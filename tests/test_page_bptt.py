@@ -120,3 +120,11 @@ def test_overflow_is_a_message(at):
     at = make_it_overflow(at)
     assert not at.exception
     assert any("verflow" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("typed, says", [("1, 2", "got 2"), ("nan", "finite"), ("abc", "separated by commas")])
+def test_a_bad_target_says_what_to_fix(at, typed, says):
+    at.selectbox(key="bptt_objective").set_value("mean squared error").run()
+    at.text_input(key="bptt_target").set_value(typed).run()
+    assert not at.exception
+    assert any(says in w.value for w in at.warning)

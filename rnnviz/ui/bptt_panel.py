@@ -30,8 +30,11 @@ def objective_controls(p: Params) -> Objective | None:
             except ValueError:
                 st.warning(f"The target must be {O} numbers separated by commas, e.g. {', '.join(['0.5'] * O)}.")
                 return None
-            if len(target) != O or not np.isfinite(target).all():
-                st.warning(f"The target must be {O} finite numbers (one per output); got {len(target)}.")
+            if len(target) != O:
+                st.warning(f"The target must be {O} numbers, one per output; got {len(target)}.")
+                return None
+            if not np.isfinite(target).all():
+                st.warning("The target must be finite numbers: replace nan or inf by a number.")
                 return None
             return Objective(kind, target=target)
         if p.f_o != "softmax" or O < 2:
