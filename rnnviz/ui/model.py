@@ -32,10 +32,12 @@ class ModelSettings:
 
 
 def page_setup() -> None:
-    """Every page calls this first: the tab's title and a wide layout, the state a link carries (once per
-    session), the address bar kept equal to the share link, and the share panel."""
-    from . import share                                      # share imports this module
+    """Every page calls this first: the tab's title and a wide layout, the server's memory reclaimer (once per
+    process), the state a link carries (once per session), the address bar kept equal to the share link, and
+    the share panel."""
+    from . import reclaim, share                             # share imports this module
     st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
+    reclaim.start()
     share.restore_from_url()
     share.sync_url()
     share.share_panel()
