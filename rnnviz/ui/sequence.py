@@ -80,14 +80,14 @@ def sequence_controls(I: int) -> SequenceView | None:
 def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
     """The preset's input vectors as edited in the table; the unedited ones if an edit is not a number."""
     T, I = seq.inputs.shape
-    frame = pd.DataFrame(seq.inputs, columns=[f"i_{k}" for k in range(I)],
-                         index=[f"t={t + 1} {lab}".strip() for t, lab in enumerate(seq.labels)])
     key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{st.session_state['model']['seed']}"
     table = st.expander(f"Edit the input vectors i¹ … i^T ({T} × {I})", key="seq_table_open", on_change="rerun")
     if not table.open:                                     # an edit survives closing: the editor keeps its state
         edits = st.session_state.get(key)
         if not edits or not edits.get("edited_rows"):
             return seq.inputs
+    frame = pd.DataFrame(seq.inputs, columns=[f"i_{k}" for k in range(I)],
+                         index=[f"t={t + 1} {lab}".strip() for t, lab in enumerate(seq.labels)])
     with table:
         try:
             edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))

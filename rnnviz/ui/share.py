@@ -77,17 +77,28 @@ def restore_from_url() -> None:
         st.switch_page(lesson.page)
 
 
+def _link_weights() -> str | None:
+    """The link's w field: the weights when they were edited or trained (not what the seed gives), else None.
+    Worked out once per version of the parameters (replace_params), not on every step click."""
+    version = st.session_state.get("params_version")
+    cached = st.session_state.get("link_weights")
+    if cached is None or cached[0] != version:
+        settings, params = st.session_state.get("model_settings"), st.session_state.get("params")
+        weights, too_large = None, False
+        if settings is not None and params is not None and not params.equals(settings.init()):
+            weights = urlstate.encode_weights(params)          # edited or trained: the weights travel too
+            too_large = weights is None
+        cached = st.session_state["link_weights"] = (version, weights)
+        st.session_state["weights_too_large"] = too_large
+    return cached[1]
+
+
 def sync_url() -> None:
     """Write the session's state into the address bar, so the browser's URL is always the share link."""
     query = urlstate.to_query(st.session_state)
-    settings, params = st.session_state.get("model_settings"), st.session_state.get("params")
-    if settings is not None and params is not None and not params.equals(settings.init()):
-        weights = urlstate.encode_weights(params)              # edited or trained: the weights travel too
-        if weights is not None:
-            query["w"] = weights
-        st.session_state["weights_too_large"] = weights is None
-    else:
-        st.session_state["weights_too_large"] = False
+    weights = _link_weights()
+    if weights is not None:
+        query["w"] = weights
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
 

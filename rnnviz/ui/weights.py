@@ -59,12 +59,12 @@ def weight_editors(p: Params) -> Params:
     A valid edit becomes the session's parameters; an empty or non-finite cell is reported and ignored.
     """
     version = st.session_state.get("params_version", 0)
-    frames = weight_frames(p)
-    edited = {}
-    editor = st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if "s0" in frames else ")"),
+    learned_s0 = st.session_state.get("model", {}).get("s0") == "learned"
+    editor = st.expander("Edit the weights (W_s, b_s, W_o, b_o" + (", s0)" if learned_s0 else ")"),
                          key="weights_open", on_change="rerun")
     if not editor.open:                                    # tables are built only while the expander is open
         return p
+    frames, edited = weight_frames(p), {}
     with editor:
         st.caption("Rows 'from s_j' of W_s multiply the previous state (the seed's W_s·· weights), rows 'from i_j' "
                    "multiply the input (W_i··). Type a number into a cell, or pick one weight by name; "
