@@ -187,7 +187,7 @@ class Session:
         self._reader: asyncio.Task | None = None
         self._waiter: asyncio.Future | None = None
         self._current: Interaction | None = None
-        self.auto_reruns = 0                        # auto_rerun messages seen (fragments with run_every)
+        self.timer: tuple | None = None             # (interval s, fragment id) of the page's run_every timer
 
     # ---- connection ----------------------------------------------------------------------------------------
 
@@ -243,6 +243,13 @@ class Session:
         self.states[w.id] = w.state_for(value)
         return await self.rerun(f"set:{key}", fragment_id=w.fragment_id)
 
+    async def tick(self) -> Interaction:
+        """What the browser's timer does for a fragment with run_every: rerun that fragment (KeyError if the
+        last run started no timer)."""
+        if self.timer is None:
+            raise KeyError("the page runs no timer")
+        return await self.rerun("tick", fragment_id=self.timer[1])
+
     def widget(self, key: str) -> Widget:
         """The widget with this key in the last run (KeyError if the page did not draw it)."""
         for w in self.widgets.values():
@@ -287,6 +294,8 @@ class Session:
         if extra is not None:
             cs.widget_states.widgets.append(extra)
         self._run += 1                                   # widgets drawn from now on belong to this run
+        if not fragment_id:
+            self.timer = None                            # a full run starts the page's timers afresh
         self._fragment = fragment_id
         self._current = it
         self._waiter = asyncio.get_running_loop().create_future()
@@ -339,7 +348,7 @@ class Session:
         elif kind == "page_info_changed":
             self.query_string = m.page_info_changed.query_string
         elif kind == "auto_rerun":
-            self.auto_reruns += 1
+            self.timer = (m.auto_rerun.interval, m.auto_rerun.fragment_id)
         elif kind == "script_finished":
             status = m.script_finished
             if status in DONE:

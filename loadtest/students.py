@@ -64,9 +64,11 @@ def choose_action(s: Session, rng: random.Random) -> tuple:
     if page == "Padding and batches":
         return _control(s, rng, ("pad_lengths_0", "pad_lengths_1", "pad_lengths_2", "pad_bias", "pad_extra", "pad_B"))
     if page == "Train and generalise":
-        if s.has("train_one") and r < 0.85:
-            return ("click", "train_one", None)                  # trains briefly: one minibatch update
-        return _control(s, rng, ("train_w_lr", "train_w_batch_size", "train_w_H"))
+        if s.has("train_one") and r < 0.55:
+            return ("click", "train_one", None)                  # one minibatch update
+        if s.has("train_start_pause") and not s.widget("train_start_pause").disabled and r < 0.85:
+            return ("train", None, None)                         # trains briefly: Start, the live view, Pause
+        return _control(s, rng, ("train_lr", "train_batch_size", "train_H"))
     return _control(s, rng, SIDEBAR)
 
 
@@ -106,15 +108,29 @@ def _control(s: Session, rng: random.Random, keys) -> tuple:
     return ("rerun", None, None)
 
 
-async def act(s: Session, action: tuple) -> Interaction:
+async def act(s: Session, action: tuple) -> list:
+    """Do the action; returns its interactions (training briefly is several)."""
     kind, what, value = action
     if kind == "switch":
-        return await s.switch_page(what)
+        return [await s.switch_page(what)]
     if kind == "click":
-        return await s.click(what)
+        return [await s.click(what)]
     if kind == "set":
-        return await s.set(what, value)
-    return await s.rerun("rerun")
+        return [await s.set(what, value)]
+    if kind == "train":
+        return await train_briefly(s)
+    return [await s.rerun("rerun")]
+
+
+async def train_briefly(s: Session, ticks: int = 5) -> list:
+    """Start training, let the live view's timer rerun it `ticks` times as a browser would, then Pause."""
+    done = [await s.click("train_start_pause")]
+    while len(done) <= ticks and done[-1].ok and s.timer is not None:
+        await asyncio.sleep(s.timer[0])
+        done.append(await s.tick())
+    if done[-1].ok and s.has("train_start_pause") and s.widget("train_start_pause").proto.label == "Pause":
+        done.append(await s.click("train_start_pause"))         # a run that ended by itself shows Start again
+    return done
 
 
 async def student(index: int, url: str, deadline: float, *, mean_gap: float, rng: random.Random,
@@ -158,8 +174,9 @@ async def student(index: int, url: str, deadline: float, *, mean_gap: float, rng
                 action = actions(s, rng)
             except KeyError:
                 action = ("rerun", None, None)
-            it = await act(s, action)
-            me.interactions.append(it)
+            done = await act(s, action)
+            me.interactions.extend(done)
+            it = done[-1]
             if it.action.startswith("switch:") and it.ok:
                 page = it.action.split(":", 1)[1]
             if it.error and (s.closed_reason or "disconnected" in it.error):

@@ -14,7 +14,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from loadtest import LoopbackOnly, Session, require_loopback, summarise
 from loadtest.protocol import key_of
 from loadtest.server import Server
-from loadtest.students import run_class
+from loadtest.students import run_class, train_briefly
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:8501", "http://192.168.1.2", "http://example.com:8501",
@@ -128,3 +128,18 @@ def test_exceptions_and_disconnects_are_reported(tmp_path):
         run(go())
     finally:
         srv.stop()
+
+
+def test_a_student_trains_briefly_as_a_browser_does(app_server):
+    """Start starts the live view's timer; each tick reruns only that fragment and trains; Pause stops it."""
+    async def go():
+        s = Session(app_server.url, timeout=60)
+        it = await s.open("Train_and_generalise")
+        assert it.ok and s.timer is None and s.widget("train_start_pause").proto.label == "Start", it
+        done = await train_briefly(s, ticks=3)
+        assert [it.action for it in done] == ["click:train_start_pause"] + ["tick"] * 3 + ["click:train_start_pause"]
+        assert all(it.ok for it in done), [it.error or it.exceptions for it in done]
+        assert all(it.fragment for it in done[1:4])
+        assert s.timer is None and s.widget("train_start_pause").proto.label == "Start"
+        await s.close()
+    run(go())
