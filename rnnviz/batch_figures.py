@@ -1,11 +1,11 @@
-"""Figures for a padded batch (pure functions returning plotly figures; no streamlit here).
+"""Figures for a padded batch (pure functions returning plotly figure specs, rnnviz.figspec; no streamlit here).
 
 Same conventions as rnnviz.figures: steps left to right, a diverging colour scale centred on 0, pads
 hatched grey. The per-sequence state heatmaps reuse figures.states_figure and figures.step_heatmap.
 """
 import numpy as np
-import plotly.graph_objects as go
 
+from .figspec import FigureSpec
 from .figures import DIVERGING, PAD_FILL, UIREVISION, states_figure, step_heatmap, symmetric_range
 
 REAL_COLOUR = "#9ecae1"       # a real step in the mask
@@ -25,7 +25,7 @@ def _lengths(lengths, T: int) -> np.ndarray:
     return n
 
 
-def mask_figure(lengths, T: int, row_names=None, cell_text=None, title: str = "The mask") -> go.Figure:
+def mask_figure(lengths, T: int, row_names=None, cell_text=None, title: str = "The mask") -> FigureSpec:
     """The B x T mask as a heatmap: 1 (real step, blue) where t <= lengths[b], 0 (pad, grey) after.
 
     lengths (B,) whole numbers 0..T; row_names (B,) labels for the sequences (default "seq b");
@@ -41,20 +41,20 @@ def mask_figure(lengths, T: int, row_names=None, cell_text=None, title: str = "T
         text = np.where(mask == 1, np.asarray(cell_text, dtype=object), "pad")
     text = np.vectorize(lambda s: "␣" if s == " " else plain(s), otypes=[object])(text)   # a visible space
     names = [plain(s) for s in row_names] if row_names is not None else [f"seq {b}" for b in range(B)]
-    fig = go.Figure(go.Heatmap(
-        z=mask, x=steps, y=list(range(B)), zmin=0, zmax=1, xgap=2, ygap=2, showscale=False,
-        colorscale=[[0.0, PAD_COLOUR], [0.5, PAD_COLOUR], [0.5, REAL_COLOUR], [1.0, REAL_COLOUR]],
-        text=text, texttemplate="%{text}", textfont=dict(size=12),
-        customdata=np.where(mask == 1, "real step", "pad").astype(object),
-        hovertemplate="sequence %{y}, step t=%{x}: %{customdata}<extra></extra>"))
-    fig.update_xaxes(title="step t", tickmode="array", tickvals=steps[:: max(1, T // 30)])
-    fig.update_yaxes(title="", autorange="reversed", tickmode="array", tickvals=list(range(B)), ticktext=names)
-    fig.update_layout(title=title, uirevision=UIREVISION, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      height=max(170, 100 + 30 * B))
-    return fig
+    data = [dict(type="heatmap", z=mask, x=steps, y=list(range(B)), zmin=0, zmax=1, xgap=2, ygap=2, showscale=False,
+                 colorscale=[[0.0, PAD_COLOUR], [0.5, PAD_COLOUR], [0.5, REAL_COLOUR], [1.0, REAL_COLOUR]],
+                 text=text, texttemplate="%{text}", textfont=dict(size=12),
+                 customdata=np.where(mask == 1, "real step", "pad").astype(object),
+                 hovertemplate="sequence %{y}, step t=%{x}: %{customdata}<extra></extra>")]
+    layout = dict(title=dict(text=title), uirevision=UIREVISION, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                  height=max(170, 100 + 30 * B),
+                  xaxis=dict(title=dict(text="step t"), tickmode="array", tickvals=steps[:: max(1, T // 30)]),
+                  yaxis=dict(title=dict(text=""), autorange="reversed", tickmode="array", tickvals=list(range(B)),
+                             ticktext=names))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
-def padded_inputs_figure(inputs, lengths, title: str = "The padded inputs") -> go.Figure:
+def padded_inputs_figure(inputs, lengths, title: str = "The padded inputs") -> FigureSpec:
     """inputs (B, T, I) of a padded batch as one heatmap: I rows per sequence, one column per step.
 
     Row b*I + k is component i_k of sequence b (z = inputs.transpose(0, 2, 1).reshape(B*I, T)); each
@@ -67,43 +67,41 @@ def padded_inputs_figure(inputs, lengths, title: str = "The padded inputs") -> g
     z = x.transpose(0, 2, 1).reshape(B * I, T)                          # rows (b, k), columns t
     r = symmetric_range(z, floor=1.0)
     rows = [f"seq {b} · i_{k}" for b in range(B) for k in range(I)]
-    fig = go.Figure(go.Heatmap(
-        z=z, x=steps, y=list(range(B * I)), zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, xgap=1, ygap=0,
-        colorbar=dict(title="i", thickness=12), text=np.array(rows, dtype=object)[:, None].repeat(T, 1),
-        hovertemplate="%{text}, step t=%{x}: %{z:.10g}<extra></extra>"))
+    data = [dict(type="heatmap", z=z, x=steps, y=list(range(B * I)), zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING,
+                 xgap=1, ygap=0, colorbar=dict(title=dict(text="i"), thickness=12),
+                 text=np.array(rows, dtype=object)[:, None].repeat(T, 1),
+                 hovertemplate="%{text}, step t=%{x}: %{z:.10g}<extra></extra>")]
+    shapes = []
     for b, L in enumerate(n.tolist()):
         if L < T:                                                       # this sequence's pad vectors
-            fig.add_shape(type="rect", x0=L + 0.5, x1=T + 0.5, y0=b * I - 0.5, y1=(b + 1) * I - 0.5,
-                          fillcolor=PAD_FILL, line_width=0, layer="above")
+            shapes.append(dict(type="rect", x0=L + 0.5, x1=T + 0.5, y0=b * I - 0.5, y1=(b + 1) * I - 0.5,
+                               fillcolor=PAD_FILL, line=dict(width=0), layer="above"))
         if b:
-            fig.add_shape(type="line", x0=0.5, x1=T + 0.5, y0=b * I - 0.5, y1=b * I - 0.5,
-                          line=dict(color="black", width=1.5), layer="above")
+            shapes.append(dict(type="line", x0=0.5, x1=T + 0.5, y0=b * I - 0.5, y1=b * I - 0.5,
+                               line=dict(color="black", width=1.5), layer="above"))
     every = max(1, (B * I) // 40)
-    fig.update_xaxes(title="step t  (grey: pad vectors, all zeros)", tickmode="array",
-                     tickvals=steps[:: max(1, T // 30)])
-    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(0, B * I, every)),
-                     ticktext=rows[::every])
-    fig.update_layout(title=title, uirevision=UIREVISION, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
-                      height=max(200, 110 + min(14 * B * I, 900)), showlegend=False)
-    return fig
+    layout = dict(title=dict(text=title), uirevision=UIREVISION, shapes=shapes, showlegend=False,
+                  margin=dict(l=10, r=10, t=40 if title else 10, b=10), height=max(200, 110 + min(14 * B * I, 900)),
+                  xaxis=dict(title=dict(text="step t  (grey: pad vectors, all zeros)"), tickmode="array",
+                             tickvals=steps[:: max(1, T // 30)]),
+                  yaxis=dict(autorange="reversed", tickmode="array", tickvals=list(range(0, B * I, every)),
+                             ticktext=rows[::every]))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 def masked_states_figure(states, length: int, zmax=None, title: str = "", height: int | None = None,
-                         colour_bar: bool = True) -> go.Figure:
+                         colour_bar: bool = True) -> FigureSpec:
     """States s^0..s^T (T+1, H) of one sequence of a masked run; steps t > length hatched as pads.
 
     colour_bar=False hides the scale (when many small charts share one range given by zmax)."""
     s = np.asarray(states)
     T = s.shape[0] - 1
-    fig = states_figure(s, lengths_mask=np.arange(1, T + 1) <= length, zmax=zmax, title=title)
-    if height:
-        fig.update_layout(height=height)
-    fig.update_traces(showscale=colour_bar, selector=dict(type="heatmap"))
-    return fig
+    fig = states_figure(s, lengths_mask=np.arange(1, T + 1) <= length, zmax=zmax, title=title, height=height)
+    return _with_colour_bar(fig, colour_bar)
 
 
 def unmasked_states_figure(states, length: int, zmax=None, title: str = "", height: int | None = None,
-                           colour_bar: bool = True) -> go.Figure:
+                           colour_bar: bool = True) -> FigureSpec:
     """States s^0..s^T (T+1, H) of one sequence run WITHOUT the mask (pads fed through f_s as zero inputs).
 
     Steps after `length` are not hatched (their colours are the drift); a dashed red box encloses them and
@@ -113,12 +111,19 @@ def unmasked_states_figure(states, length: int, zmax=None, title: str = "", heig
     T = s.shape[0] - 1
     fig = step_heatmap(s, first_step=0, unit_names=[f"s_{k}" for k in range(s.shape[1])], zmax=zmax,
                        title=title, value_name="s", height=height)
+    layout = fig.spec["layout"]
     if length < T:
-        fig.add_shape(type="rect", x0=length + 0.5, x1=T + 0.5, y0=-0.5, y1=s.shape[1] - 0.5,
-                      line=dict(color=DRIFT_LINE, width=2, dash="dash"), fillcolor="rgba(0,0,0,0)", layer="above")
+        layout["shapes"].append(dict(type="rect", x0=length + 0.5, x1=T + 0.5, y0=-0.5, y1=s.shape[1] - 0.5,
+                                     line=dict(color=DRIFT_LINE, width=2, dash="dash"), fillcolor="rgba(0,0,0,0)",
+                                     layer="above"))
     steps = np.arange(0, T + 1)
     ticks = [f"{t}<br>0 in" if t > length else str(t) for t in steps]
     every = max(1, (T + 1) // 40)
-    fig.update_xaxes(tickvals=steps[::every], ticktext=ticks[::every])
-    fig.update_traces(showscale=colour_bar, selector=dict(type="heatmap"))
+    layout["xaxis"].update(tickvals=steps[::every], ticktext=ticks[::every])
+    return _with_colour_bar(fig, colour_bar)
+
+
+def _with_colour_bar(fig: FigureSpec, shown: bool) -> FigureSpec:
+    """The state heatmap (trace 0) with its colour scale shown or hidden."""
+    fig.spec["data"][0]["showscale"] = shown
     return fig

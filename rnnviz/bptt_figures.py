@@ -1,13 +1,17 @@
-"""Figures of the BPTT lesson (pure plotly): deltas, per-step contributions, norms over time."""
+"""Figures of the BPTT lesson (plotly figure specs, rnnviz.figspec): deltas, per-step contributions, norms over time."""
 import numpy as np
-import plotly.graph_objects as go
 
+from .figspec import FigureSpec
 from .figures import DIVERGING, UIREVISION, step_heatmap, symmetric_range
 
 KEPT, DROPPED, PAD = "#1f77b4", "rgba(150,150,150,0.6)", "rgba(200,200,200,0.6)"
+# The colours of a line chart's series: the ten that Streamlit's plotly template names by placeholders, which its
+# frontend replaces with the light or dark theme's chart colours (streamlit/elements/lib/streamlit_plotly_theme.py).
+# A FigureSpec carries no template, so lines_figure writes them out.
+THEME_COLOURS = [f"#{k:06d}" for k in range(1, 11)]
 
 
-def deltas_figure(deltas, pads, current=None) -> go.Figure:
+def deltas_figure(deltas, pads, current=None) -> FigureSpec:
     """delta^t = dL/dz^t for t = 1..T (deltas (T, H)); filled right to left up to the current step."""
     d = np.asarray(deltas)
     return step_heatmap(d, first_step=1, unit_names=[f"δ_{k}" for k in range(d.shape[1])], pads=pads,
@@ -19,7 +23,7 @@ def weight_row_names(H: int, I: int) -> list:
     return [f"from s_{j}" for j in range(H)] + [f"from i_{j}" for j in range(I)]
 
 
-def contribution_matrix_figure(C, H: int, t: int) -> go.Figure:
+def contribution_matrix_figure(C, H: int, t: int) -> FigureSpec:
     """The step-t copy's gradient dL/dW_s^t = [s^{t-1} i^t]^T delta^t, C (H+I, H), with the block line."""
     C = np.asarray(C)
     r = symmetric_range(C)
@@ -35,10 +39,10 @@ def contribution_matrix_figure(C, H: int, t: int) -> go.Figure:
                   yaxis=dict(autorange="reversed", type="category"), xaxis=dict(type="category"), shapes=shapes,
                   uirevision=UIREVISION, margin=dict(l=10, r=10, t=40, b=10),
                   height=min(max(240, 90 + 26 * C.shape[0]), 640))
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
-def element_steps_figure(values, names, steps, totals) -> go.Figure:
+def element_steps_figure(values, names, steps, totals) -> FigureSpec:
     """Weight elements (rows) by steps (columns): each copy's contribution; the total beside them.
 
     values (n_elements, n_steps); totals (n_elements,). The two panels have their own colour ranges.
@@ -55,10 +59,10 @@ def element_steps_figure(values, names, steps, totals) -> go.Figure:
                   yaxis=dict(autorange="reversed", type="category"), uirevision=UIREVISION,
                   title=dict(text="Each step's copy's contribution, and their sum"),
                   margin=dict(l=10, r=10, t=40, b=10), height=min(max(260, 90 + 20 * len(names)), 700))
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
-def step_bars_figure(values, pads, kept=None, title: str = "", y_title: str = "") -> go.Figure:
+def step_bars_figure(values, pads, kept=None, title: str = "", y_title: str = "") -> FigureSpec:
     """A bar per step t = 1..T; pad steps light grey; steps not kept (truncation) dark grey."""
     v = np.asarray(values, dtype=np.float64)
     steps = np.arange(1, len(v) + 1)
@@ -73,11 +77,11 @@ def step_bars_figure(values, pads, kept=None, title: str = "", y_title: str = ""
                          marker=dict(symbol="x", size=12, color="black")))
     layout = dict(title=dict(text=title), xaxis=dict(title=dict(text="step t")), yaxis=dict(title=dict(text=y_title)),
                   uirevision=UIREVISION, showlegend=False, margin=dict(l=10, r=10, t=40, b=10), height=300, bargap=0.1)
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 def lines_figure(x, series: dict, title: str, y_title: str, log_y: bool = True, x_title: str = "step t",
-                 y_range=None) -> go.Figure:
+                 y_range=None) -> FigureSpec:
     """One line per series over x; log y by default. Zeros and overflow are left out of a log axis and named
     in the hover of the points that remain."""
     data = []
@@ -88,7 +92,7 @@ def lines_figure(x, series: dict, title: str, y_title: str, log_y: bool = True, 
                          y=shown, name=name, hovertemplate=f"{name}<br>t = %{{x}}: %{{y:.4g}}<extra></extra>"))
     layout = dict(title=dict(text=title), xaxis=dict(title=dict(text=x_title)),
                   yaxis=dict(title=dict(text=y_title), type="log" if log_y else "linear", exponentformat="power",
-                             range=y_range),
+                             **({} if y_range is None else {"range": y_range})),
                   uirevision=UIREVISION, margin=dict(l=10, r=10, t=40, b=10), height=320,
-                  legend=dict(orientation="h", y=-0.25))
-    return go.Figure(dict(data=data, layout=layout))
+                  legend=dict(orientation="h", y=-0.25), colorway=THEME_COLOURS)
+    return FigureSpec(dict(data=data, layout=layout))

@@ -1,13 +1,18 @@
-"""Pure functions that turn rnnviz arrays into plotly figures (no streamlit here).
+"""Pure functions that turn rnnviz arrays into plotly figures (no streamlit here), each written as the plain
+dict of a FigureSpec (rnnviz.figspec: drawn without plotly's validation; tests/test_figspec.py validates).
 
 Conventions: steps run left to right, units top to bottom; a diverging colour scale centred on 0 whose
 range is fixed by the caller so that colours compare across steps; pad steps are hatched grey and
 labelled; NaN or inf never vanish silently: such cells are drawn as black crosses labelled "overflow".
 """
 import numpy as np
-import plotly.graph_objects as go
+from plotly.colors import diverging
 
-DIVERGING = "RdBu_r"          # blue negative, white 0, red positive
+from .figspec import FigureSpec
+
+# Blue negative, white 0, red positive: plotly's "RdBu_r" as the stops plotly.py expands the name to (plotly.js
+# has no "RdBu_r", and its own "RdBu" has other colours).
+DIVERGING = [[k / (len(diverging.RdBu_r) - 1), colour] for k, colour in enumerate(diverging.RdBu_r)]
 PAD_FILL = "rgba(120,120,120,0.35)"
 FUTURE_FILL = "rgba(255,255,255,0.75)"
 UIREVISION = "rnnviz"         # constant: zoom and pan survive reruns
@@ -21,7 +26,7 @@ def symmetric_range(*arrays, floor: float = 1e-12) -> float:
 
 def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, current=None, zmax=None,
                  title: str = "", value_name: str = "value", height: int | None = None,
-                 backward: bool = False) -> go.Figure:
+                 backward: bool = False) -> FigureSpec:
     """Heatmap of per-step vectors: values (n_steps, n_units), column j is step first_step + j.
 
     pads: (n_steps,) bool, True where the step is a pad (hatched, tick labelled "pad").
@@ -47,12 +52,12 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
                          marker=dict(symbol="x", size=12, color="black"), name="overflow",
                          text=[str(x) for x in v[t_bad, u_bad]],
                          hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
-    shapes = [_column(a, b, fillcolor=PAD_FILL, line_width=0) for a, b in _runs(steps, pads)]
+    shapes = [_column(a, b, fillcolor=PAD_FILL, line=dict(width=0)) for a, b in _runs(steps, pads)]
     if current is not None:
         if backward and current > steps[0]:                                   # back-propagation runs right to left
-            shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line_width=0))
+            shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line=dict(width=0)))
         if not backward and current < steps[-1]:
-            shapes.append(_column(current + 1, steps[-1], fillcolor=FUTURE_FILL, line_width=0))
+            shapes.append(_column(current + 1, steps[-1], fillcolor=FUTURE_FILL, line=dict(width=0)))
         if steps[0] <= current <= steps[-1]:
             shapes.append(_column(current, current, line=dict(color="black", width=3)))
     ticks = [f"{t}<br>pad" if pad else str(t) for t, pad in zip(steps, pads)]
@@ -64,7 +69,7 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
                              tickmode="array", tickvals=steps[shown],
                              ticktext=[tick for tick, keep in zip(ticks, shown) if keep]),
                   yaxis=dict(title=dict(text="unit"), autorange="reversed", type="category"))
-    return go.Figure(dict(data=data, layout=layout))                        # one validation pass: the cheap way
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 def _tick_spacing(n_steps: int, most: int = 16) -> int:
@@ -91,15 +96,16 @@ def _column(first: int, last: int, **style) -> dict:
     return dict(type="rect", xref="x", yref="paper", x0=first - 0.5, x1=last + 0.5, y0=0, y1=1, layer="above", **style)
 
 
-def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>") -> go.Figure:
+def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>",
+                  height: int | None = None) -> FigureSpec:
     """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps."""
     s = np.asarray(states)
     pads = None if lengths_mask is None else np.concatenate([[False], ~np.asarray(lengths_mask, bool)])
     return step_heatmap(s, first_step=0, unit_names=[f"s_{k}" for k in range(s.shape[1])], pads=pads,
-                        current=current, zmax=zmax, title=title, value_name="s")
+                        current=current, zmax=zmax, title=title, value_name="s", height=height)
 
 
-def inputs_figure(inputs, lengths_mask=None, current=None, title="Inputs i<sup>1</sup> … i<sup>T</sup>") -> go.Figure:
+def inputs_figure(inputs, lengths_mask=None, current=None, title="Inputs i<sup>1</sup> … i<sup>T</sup>") -> FigureSpec:
     """Inputs i^1..i^T of one sequence: inputs (T, I); lengths_mask (T,) True at real steps."""
     x = np.asarray(inputs)
     pads = None if lengths_mask is None else ~np.asarray(lengths_mask, bool)

@@ -1,11 +1,11 @@
 """Pure functions that draw training and generalisation as plotly figures (no streamlit here).
 
-Each figure is built as one dict passed to go.Figure (one validation pass), with a constant uirevision so
-zoom survives reruns.
+Each figure is written as one plain dict, a FigureSpec (rnnviz.figspec: drawn without plotly's validation),
+with a constant uirevision so zoom survives reruns.
 """
 import numpy as np
-import plotly.graph_objects as go
 
+from .figspec import FigureSpec
 from .figures import UIREVISION
 
 MAX_POINTS = 2000                   # a loss curve longer than this is drawn as means over equal bins
@@ -28,7 +28,7 @@ def binned(values, max_points: int = MAX_POINTS):
     return (edges[:-1] + edges[1:]) / 2 + 0.5, sums / counts
 
 
-def loss_figure(train_losses, val_points, title: str = "Loss", height: int = 340) -> go.Figure:
+def loss_figure(train_losses, val_points, title: str = "Loss", height: int = 340) -> FigureSpec:
     """Training loss per update (each minibatch's loss; bin means on long runs) and validation loss.
 
     train_losses: (n,) one per update; val_points: [(update, loss)], update 0 is before training.
@@ -47,11 +47,11 @@ def loss_figure(train_losses, val_points, title: str = "Loss", height: int = 340
                   xaxis=dict(title=dict(text="update"), rangemode="tozero",
                              **({} if len(train_losses) else {"range": [0, 100]})),   # before training: an empty axis
                   yaxis=dict(title=dict(text="loss (log scale)"), type="log", exponentformat="power"))
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 def generalisation_figure(lengths, series: dict, trained: tuple, metric_name: str, higher_is_better: bool,
-                          chance: float | None = None, title: str = "", height: int = 360) -> go.Figure:
+                          chance: float | None = None, title: str = "", height: int = 360) -> FigureSpec:
     """The task's metric against sequence length, one line per model, with the trained lengths shaded.
 
     lengths (K,); series {name: (K,) values} (e.g. "RNN" and "feed-forward", see Trainer.by_length), drawn
@@ -66,7 +66,7 @@ def generalisation_figure(lengths, series: dict, trained: tuple, metric_name: st
                          line=dict(color=colour, width=2, dash=dash), marker=dict(symbol=symbol, size=6),
                          hovertemplate=f"length %{{x}}<br>{metric_name} %{{y:.4g}}<extra>{name}</extra>"))
     shapes = [dict(type="rect", xref="x", yref="paper", x0=trained[0] - 0.5, x1=trained[1] + 0.5, y0=0, y1=1,
-                   fillcolor=TRAINED_FILL, line_width=0, layer="below")]
+                   fillcolor=TRAINED_FILL, line=dict(width=0), layer="below")]
     annotations = [dict(x=(trained[0] + trained[1]) / 2, y=1, xref="x", yref="paper", yanchor="bottom",
                         text="trained lengths", showarrow=False, font=dict(color="#2ca02c"))]
     if chance is not None:
@@ -82,11 +82,11 @@ def generalisation_figure(lengths, series: dict, trained: tuple, metric_name: st
                   legend=dict(orientation="h", y=-0.22, x=0),
                   xaxis=dict(title=dict(text="sequence length T"), dtick=max(1, int(L.max(initial=1)) // 12)),
                   yaxis=yaxis)
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))
 
 
 def prediction_figure(true, predicted, lengths, trained: tuple, unit: float = 1.0, title: str = "",
-                      height: int = 360) -> go.Figure:
+                      height: int = 360) -> FigureSpec:
     """Prediction against the true answer (regression), one dot per test sequence, coloured by whether
     its length was trained on; the diagonal is a perfect answer. Values are multiplied by unit
     (e.g. 9 to show sums of digits rather than sums of digit/9)."""
@@ -105,4 +105,4 @@ def prediction_figure(true, predicted, lengths, trained: tuple, unit: float = 1.
     layout = dict(title=dict(text=title), uirevision=UIREVISION, height=height, margin=dict(l=10, r=10, t=40, b=10),
                   legend=dict(orientation="h", y=-0.2, x=0),
                   xaxis=dict(title=dict(text="true answer")), yaxis=dict(title=dict(text="RNN's answer")))
-    return go.Figure(dict(data=data, layout=layout))
+    return FigureSpec(dict(data=data, layout=layout))

@@ -1,0 +1,52 @@
+"""FigureSpec: a plotly figure kept as the plain dict its builder wrote, drawn without re-validation.
+
+Why: plotly validates every property of a go.Figure as it is built (and again in every update_* call), and
+st.plotly_chart then deep-copies the figure; on a page rerun that was most of the server's time (issue 7).
+st.plotly_chart validates a dict in full (go.Figure(**d)), but trusts an instance of plotly's BaseFigure and
+only calls its to_dict(). So FigureSpec subclasses go.Figure for that alone: it never runs go.Figure.__init__
+and holds no plotly objects, only the dict. Validation moves from every rerun to the tests: they check that
+plotly's strict validation accepts every builder's spec (validated()) and that to_dict() carries exactly what
+the validated figure would, apart from plotly's default template, which FigureSpec leaves out (the frontend
+themes each chart itself; a spec writes out any template property it relies on).
+
+What breaks it: a Streamlit that re-validates BaseFigure instances (or reads them through plotly's
+attributes, which a FigureSpec does not have). The page tests draw every figure through st.plotly_chart and
+would show it: slow again, or failing.
+"""
+import plotly.graph_objects as go
+from _plotly_utils.utils import convert_to_base64
+
+
+class FigureSpec(go.Figure):
+    """A figure dict {"data": [trace dicts], "layout": {...}} that st.plotly_chart draws as it is.
+
+    Write properties in full (title=dict(text=...), line=dict(width=0)): no plotly shorthand is expanded.
+    """
+
+    def __init__(self, spec: dict):                            # go.Figure.__init__ (validation) is never run
+        self._spec = spec
+
+    @property
+    def spec(self) -> dict:
+        """The builder's dict itself (not a copy): numpy arrays as the builder left them."""
+        return self._spec
+
+    def to_dict(self) -> dict:
+        """A fresh copy of the dict (dicts and lists copied, numpy arrays shared), then every numpy array
+        replaced by plotly's typed-array spec, as go.Figure.to_dict() would send it."""
+        fig = _structure_copy(self._spec)
+        convert_to_base64(fig)
+        return fig
+
+    def validated(self) -> go.Figure:
+        """The spec through plotly's strict validation: raises ValueError on any invalid property (for tests)."""
+        return go.Figure(self._spec)
+
+
+def _structure_copy(value):
+    """A copy of nested dicts, lists and tuples (tuples become lists); other values are shared."""
+    if isinstance(value, dict):
+        return {key: _structure_copy(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_structure_copy(v) for v in value]
+    return value
