@@ -66,24 +66,21 @@ zmax = figures.symmetric_range(demo.masked.states, demo.unmasked.states)   # one
 height = max(190, 90 + 24 * p.state_size)
 st.caption(f"Colours: blue negative, white 0, red positive, on one scale from −{zmax:.3g} to {zmax:.3g} in every "
            "chart below, so colours compare across sequences; hover a cell for its value.")
-head_l, head_r = st.columns(2)
-head_l.markdown("##### With the mask: s<sup>t</sup> = s<sup>t−1</sup> at a pad", unsafe_allow_html=True)
-head_r.markdown("##### Without the mask: pads fed through f<sub>s</sub> as zeros", unsafe_allow_html=True)
+col_l, col_r = st.columns(2)                                   # charts of equal height: the rows line up
+col_l.markdown("##### With the mask: s<sup>t</sup> = s<sup>t−1</sup> at a pad", unsafe_allow_html=True)
+col_r.markdown("##### Without the mask: pads fed through f<sub>s</sub> as zeros", unsafe_allow_html=True)
 for b in range(B):
     L = int(lengths[b])
     name = batch_figures.plain(batch.names[b] if batch.texts is None else f"seq {batch.names[b]}")
-    col_l, col_r = st.columns(2)
-    with col_l:
-        flat = f"flat from step {L}" if L < T else "no pads"
-        st.plotly_chart(batch_figures.masked_states_figure(demo.masked.states[b], L, zmax=zmax, height=height,
-                                                           colour_bar=False, title=f"{name} — length {L}, {flat}"),
-                        key=f"pad_states_masked_{b}", width="stretch")
-    with col_r:
-        drift = (f"s<sup>T</sup> off by {demo.unmasked_state_diff[b]:.3g}, o by {demo.unmasked_output_diff[b]:.3g}"
-                 if L < T else "no pads, same as with the mask")
-        st.plotly_chart(batch_figures.unmasked_states_figure(demo.unmasked.states[b], L, zmax=zmax, height=height,
-                                                             colour_bar=False, title=f"{name} — {drift}"),
-                        key=f"pad_states_unmasked_{b}", width="stretch")
+    flat = f"flat from step {L}" if L < T else "no pads"
+    col_l.plotly_chart(batch_figures.masked_states_figure(demo.masked.states[b], L, zmax=zmax, height=height,
+                                                          colour_bar=False, title=f"{name} — length {L}, {flat}"),
+                       key=f"pad_states_masked_{b}", width="stretch")
+    drift = (f"s<sup>T</sup> off by {demo.unmasked_state_diff[b]:.3g}, o by {demo.unmasked_output_diff[b]:.3g}"
+             if L < T else "no pads, same as with the mask")
+    col_r.plotly_chart(batch_figures.unmasked_states_figure(demo.unmasked.states[b], L, zmax=zmax, height=height,
+                                                            colour_bar=False, title=f"{name} — {drift}"),
+                       key=f"pad_states_unmasked_{b}", width="stretch")
 
 def _num(x: float) -> str:
     """A difference to full precision (repr of the float64)."""
@@ -144,20 +141,13 @@ costs = batching.strategy_costs(batch.seqs, T)
 st.markdown(
     "The seed first **groups sequences by length**, so no minibatch needs pads, and then pads **with a mask** so "
     "that any sequences can share one batch. Both give the same outputs; they differ in the work done.")
-col_g, col_p = st.columns(2)
-with col_g:
-    st.markdown("**Group by length** (`rv.sequences.bucket_by_length`)")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("batches = forward calls", costs.n_buckets)
-    m2.metric("cells computed", costs.real_cells, help="Σ T_b: every computed cell is a real step")
-    m3.metric("pad cells", 0)
-with col_p:
-    st.markdown("**Pad and mask** (`rv.sequences.pad_fraction`)")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("batches = forward calls", 1)
-    m2.metric("cells computed", costs.padded_cells, help=f"B × T = {B} × {T}")
-    m3.metric("pad cells", f"{costs.pad_cells} ({costs.pad_fraction:.0%})",
-              help="wasted work: a pad cell is computed and then thrown away")
+st.dataframe(pd.DataFrame({
+    "work": ["batches = forward calls", "cells computed", "pad cells (computed, then thrown away)"],
+    "group by length (rv.sequences.bucket_by_length)": [str(costs.n_buckets), f"{costs.real_cells} (all real steps)",
+                                                        "0"],
+    "pad and mask (rv.sequences.pad_fraction)": ["1", f"{costs.padded_cells} (B × T = {B} × {T})",
+                                                 f"{costs.pad_cells} ({costs.pad_fraction:.0%})"],
+}), hide_index=True, width="stretch")
 diffs = batching.bucket_outputs_diff(p_page, batch.seqs, demo.masked.output)
 st.dataframe(pd.DataFrame({
     "length group": list(costs.bucket_lengths), "sequences in it": [
