@@ -10,8 +10,9 @@ server.disconnectedSessionTTL = 10 s for the memory phase):
 2. step clicks only: S sessions on "Step through time" click step forward / back in turn; the server's
    CPU time (utime + stime from /proc/<pid>/stat) divided by the clicks is the CPU one step click costs.
    The same for a full rerun (changing the sidebar seed).
-3. memory: N sessions open a page each; RSS with them open, then after they close and the
-   disconnected-session TTL passes (one more session connects to let the server evict expired ones).
+3. memory, twice: N sessions open a page each; RSS with them open, then after they close, the
+   disconnected-session TTL passes (one more session connects to let the server evict expired ones) and the
+   server's reclaimer (rnnviz.ui.reclaim) runs. The second round shows whether memory is reused.
 4. the class: N students, each acting every `mean_gap` s on average (Poisson), for `seconds` after a
    ramp: p50 / p95 latency (send -> script_finished), errors, reruns per second sustained, server CPU.
 
@@ -96,7 +97,7 @@ async def memory(srv: Server, n: int, ttl: float) -> dict:
     probe = Session(srv.url)                      # the session store evicts expired sessions when it is used
     await probe.open(None)
     await probe.close()
-    await asyncio.sleep(2)
+    await asyncio.sleep(min(30, ttl / 2) + 2)     # the server's reclaimer (rnnviz.ui.reclaim) runs every TTL/2
     rss_after = srv.rss_bytes()
     return {"sessions": n, "rss_before_mb": rss0 / MB, "rss_open_mb": rss_open / MB, "rss_after_ttl_mb": rss_after / MB,
             "per_session_mb": (rss_open - rss0) / n / MB,
@@ -140,31 +141,76 @@ def _train_for(seconds: float, seed: int) -> int:
     return trainer.updates - start
 
 
-def _train_in_process(args) -> int:
-    return _train_for(*args)
+def training_concurrency(seconds: float = 6.0, counts=(1, 2, 4), probe_ms=(1, 10), probe_every: float = 0.02) -> dict:
+    """Issue 7: do students who train make the others wait? For k = 0 and each k in counts, k trainers (the
+    train page's defaults) run for `seconds` in one of two ways:
 
+    threads  k threads of this process training in place: how the page trained before (numpy holds the GIL)
+    pool     k threads that each send 0.15 s shares to training_pool's worker processes, as the page does now
 
-def training_concurrency(seconds: float = 6.0, counts=(1, 2, 4)) -> dict:
-    """Total updates/s of k concurrent trainers: k threads of one process (as k students training on one
-    server) against k processes (a process pool, or k replicas)."""
+    Meanwhile a probe thread runs tasks of many small numpy calls that take probe_ms milliseconds alone (in
+    turn; 10 ms is about a step click's server CPU), each probe_every seconds after the last. A task's latency,
+    from when it was due until it is done, is how long another student's rerun takes meanwhile.
+    Returns {k: {way: {"updates_per_s", "probe": {ms: (p50, p95) latency in ms}}}, "info": {...}}.
+    """
     import concurrent.futures as cf
-    import multiprocessing as mp
-    out = {}
-    for k in counts:
-        with cf.ThreadPoolExecutor(k) as pool:
+    import itertools
+    import threading
+    import numpy as np
+    from rnnviz import tasks, training, training_pool
+    from rnnviz.ui.training_controls import BUDGET
+
+    def small_calls(n: int) -> None:
+        x = np.full((8, 8), 0.1)
+        for _ in range(n):
+            x = np.tanh(x @ x)
+
+    def alone(n: int) -> float:
+        t0 = time.perf_counter()
+        small_calls(n)
+        return time.perf_counter() - t0
+
+    per_ms = round(1 / min(alone(1000) for _ in range(5)))                  # 1000 calls in t s: 1/t per ms
+
+    def probe(stop: threading.Event) -> dict:
+        latencies = {ms: [] for ms in probe_ms}
+        for ms in itertools.cycle(probe_ms):
+            if stop.is_set():
+                return latencies
+            due = time.perf_counter() + probe_every
+            time.sleep(probe_every)                                          # waking up needs the GIL back
+            small_calls(per_ms * ms)
+            latencies[ms].append(1e3 * (time.perf_counter() - due))
+
+    def via_pool(seed: int) -> int:
+        task = tasks.make_task("sum")
+        trainer = training.make_trainer(task, config=training.default_config(task, seed=seed))
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            trainer = training_pool.run_for(trainer, BUDGET, 10**9)
+        return trainer.updates
+
+    ways = {"threads": lambda seed: _train_for(seconds, seed), "pool": via_pool}
+
+    def measure(k: int, way: str) -> dict:
+        stop = threading.Event()
+        with cf.ThreadPoolExecutor(k + 1) as pool:
+            probing = pool.submit(probe, stop)
             t0 = time.perf_counter()
-            threads = sum(pool.map(_train_for, [seconds] * k, range(k)))
-            t_threads = time.perf_counter() - t0
-        with cf.ProcessPoolExecutor(k, mp_context=mp.get_context("spawn")) as pool:
-            list(pool.map(_train_in_process, [(0.5, 0)] * k))             # start and import first
-            t0 = time.perf_counter()
-            procs = sum(pool.map(_train_in_process, [(seconds, i) for i in range(k)]))
-            t_procs = time.perf_counter() - t0
-        out[k] = {"threads_updates_per_s": threads / t_threads, "processes_updates_per_s": procs / t_procs}
-    base = out[counts[0]]["threads_updates_per_s"]
-    for k, row in out.items():
-        row["threads_vs_one"] = row["threads_updates_per_s"] / base
-        row["processes_vs_one"] = row["processes_updates_per_s"] / base
+            updates = sum(pool.map(ways[way], range(k)))
+            time.sleep(max(0.0, t0 + seconds - time.perf_counter()))         # k = 0: the probe alone
+            wall = time.perf_counter() - t0
+            stop.set()
+        return {"updates_per_s": updates / wall,
+                "probe": {ms: (percentile(v, 50), percentile(v, 95)) for ms, v in probing.result().items()}}
+
+    workers = training_pool.worker_count()
+    with cf.ThreadPoolExecutor(workers) as warm:                             # start the workers and import first
+        list(warm.map(lambda _: training_pool.run_for(training.make_trainer(tasks.make_task("sum")), 0.3, 10**9),
+                      range(workers)))
+    out = {k: {way: measure(k, way) for way in ways} for k in (0, *counts)}
+    training_pool.shutdown()
+    out["info"] = {"workers": workers, "calls_per_ms": per_ms, "seconds": seconds, "probe_every_s": probe_every}
     return out
 
 
@@ -252,8 +298,8 @@ async def main(args) -> dict:
         print("warm", flush=True)
         out["clicks"] = await step_clicks(srv, args.click_sessions, args.clicks)
         print(json.dumps(out["clicks"], indent=1), flush=True)
-        if not args.skip_memory:
-            out["memory"] = await memory(srv, args.students, args.ttl)
+        if not args.skip_memory:                    # twice: the first class also leaves one-time growth
+            out["memory"] = [await memory(srv, args.students, args.ttl) for _ in range(2)]
             print(json.dumps(out["memory"], indent=1), flush=True)
         out["class"] = await the_class(srv, args.students, args.seconds, args.mean_gap, args.ramp, args.seed)
         print("class (all interactions, ramp included):\n" + format_summary(out["class"]["all"]))
@@ -286,7 +332,8 @@ if __name__ == "__main__":
     ap.add_argument("--largest", action="store_true",
                     help="only measure the core and every page at the largest model the sidebar allows")
     ap.add_argument("--training", action="store_true",
-                    help="only measure training updates/s with 1, 2, 4 trainers: threads of one process vs processes")
+                    help="only measure training updates/s with 1, 2, 4 trainers, and how long other work waits meanwhile: "
+                         "threads of one process (the old way) vs the training pool")
     args = ap.parse_args()
     if args.largest:
         print(json.dumps(core_largest(), indent=1))
@@ -299,10 +346,15 @@ if __name__ == "__main__":
         sys.exit(0)
     if args.training:
         rows = training_concurrency()
-        print("trainers  threads (updates/s, x one)   processes (updates/s, x one)")
+        info = rows.pop("info")
+        one = rows[1]["threads"]["updates_per_s"]
+        print(f"{info['workers']} pool workers; probe tasks of {info['calls_per_ms']} small numpy calls per ms, one "
+              f"every {1e3 * info['probe_every_s']:.0f} ms; x one = total updates/s / one trainer on a thread")
+        print("trainers  way       updates/s  x one   1 ms task p50 / p95 ms   10 ms task p50 / p95 ms")
         for k, r in rows.items():
-            print(f"{k:8d}  {r['threads_updates_per_s']:9.0f}  x{r['threads_vs_one']:.2f}          "
-                  f"{r['processes_updates_per_s']:9.0f}  x{r['processes_vs_one']:.2f}")
+            for way, m in r.items():
+                print(f"{k:8d}  {way:8s}  {m['updates_per_s']:9.0f}  x{m['updates_per_s'] / one:.2f}  "
+                      + "  ".join(f"{p50:13.1f} / {p95:6.1f}   " for p50, p95 in m["probe"].values()))
         sys.exit(0)
     if not (1 <= args.students <= 500 and 0 < args.seconds <= 600):
         ap.error("students 1..500, seconds 0..600")

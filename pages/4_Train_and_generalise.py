@@ -59,10 +59,12 @@ running = tc.run_buttons(trainer)
 
 @st.fragment(run_every=tc.RUN_EVERY if running else None)
 def live_view():
+    trainer = st.session_state["train_trainer"]                        # the latest copy, on a fragment rerun too
     if running:
-        tc.live_step(trainer)
+        trainer = tc.live_step(trainer)                                 # trains in a worker process
     if trainer.stopped:
         st.error(trainer.stopped)
+    tc.show_message("train_run_message")
     if running:
         end = st.session_state["train_run_end"]
         st.progress(min(max(1 - (end - trainer.updates) / s["run_updates"], 0.0), 1.0),

@@ -17,9 +17,15 @@ Both of the seed's minibatch strategies: "bucket" groups the training sequences 
 (sequences.bucket_by_length), so no batch has pads; "pad" draws batches at random and pads each to its
 longest (sequences.pad_sequences), the core copying the state at a pad. Everything is deterministic for a
 seed. Numpy only.
+
+A Trainer pickles small, so that it can train in another process (training_pool): one made by make_trainer
+remembers how its data were drawn (a DataRecipe) and travels without them; where it lands they are drawn
+again, bit for bit (drawn_data), or taken from the copy that was sent (Trainer.take_data_from).
 """
 import dataclasses
+import functools
 import time
+import uuid
 
 import numpy as np
 
@@ -143,11 +149,62 @@ def task_loss(task: Task, u, targets):
     return softmax_cross_entropy(u, targets)
 
 
+@dataclasses.dataclass(frozen=True)
+class DataRecipe:
+    """How make_trainer draws a Trainer's (train, validation) sets: datasets(task, lengths, n_train, n_val, seed).
+
+    Small and hashable: a Trainer sends this instead of its data (next_char: ~40 MB) to another process."""
+    task: Task
+    lengths: tuple | int | None
+    n_train: int
+    n_val: int
+    seed: int
+
+    def draw(self) -> tuple:
+        return datasets(self.task, self.lengths, self.n_train, self.n_val, self.seed)
+
+
+class TrainingData:
+    """A Trainer's data: the training and validation sets, and the training set arranged for its strategy.
+
+    "bucket": buckets {length: (inputs (n, L, I), indices)}; "pad": every sequence padded once (padded
+    (B, T, I), padded_lengths (B,)), sliced per batch. A Trainer only reads it."""
+
+    def __init__(self, train: Dataset, val: Dataset, strategy: str):
+        self.train, self.val = train, val
+        self.buckets = self.padded = self.padded_lengths = None
+        if strategy == "bucket":
+            self.buckets = bucket_by_length(train.sequences())
+        else:
+            self.padded, self.padded_lengths = pad_sequences(train.sequences())
+
+    def arrays(self) -> list:
+        """Every array it holds."""
+        sets = [a for d in (self.train, self.val) for a in (d.inputs, d.lengths, d.targets)]
+        buckets = [a for pair in (self.buckets or {}).values() for a in pair]
+        return sets + buckets + [a for a in (self.padded, self.padded_lengths) if a is not None]
+
+
+@functools.lru_cache(maxsize=4)
+def drawn_data(recipe: DataRecipe, strategy: str) -> TrainingData:
+    """The data of a recipe arranged for a strategy, read-only, for a Trainer that came through a pickle
+    without them. A worker process keeps the last few, so it draws each session's data once; the server
+    never calls this (training_pool gives a returned Trainer the data of the one it sent)."""
+    data = TrainingData(*recipe.draw(), strategy)
+    for a in data.arrays():
+        a.flags.writeable = False                                        # Trainers in a worker share them
+    return data
+
+
 class Trainer:
     """Trains an RNN (and, optionally, the feed-forward baseline on the same minibatches), step by step.
 
     State a page reads: updates, epoch, train_losses (one per update), val_points [(update, loss)],
-    stopped (None or a message), compute_seconds (time spent in step), params, ff (the baseline or None).
+    stopped (None or a message), compute_seconds (time spent in step), params, ff (the baseline or None),
+    run_id (the same for a Trainer and its copies, e.g. one that trained in another process).
+
+    A Trainer made from a recipe (make_trainer, Trainer.from_recipe) pickles without its data; a copy
+    draws them again when it first needs them (drawn_data), or takes them from another copy (take_data_from).
     """
 
     def __init__(self, task: Task, p0: Params, train: Dataset, val: Dataset, config: TrainConfig = TrainConfig(),
@@ -156,7 +213,8 @@ class Trainer:
             raise ValueError(f"the {task.title} task needs I = {task.input_size} inputs, O = {task.output_size} "
                              f"outputs and f_o = {task.f_o}; this model has I = {p0.input_size}, O = {p0.output_size}, "
                              f"f_o = {p0.f_o}")
-        self.task, self.train, self.val, self.config = task, train, val, config
+        self.task, self.config, self.run_id, self._recipe = task, config, uuid.uuid4().hex, None
+        self._data = TrainingData(train, val, config.strategy)
         self._p = p0.replace(f_o="identity")                              # trained on u = s^T W_o + b_o (logits)
         self._f_o = task.f_o                                             # what params reports: softmax or identity
         self._arrays = [np.array(self._p.W_s), np.array(self._p.b_s), np.array(self._p.W_o), np.array(self._p.b_o),
@@ -165,12 +223,6 @@ class Trainer:
         self._opt = Optimizer(config.optimizer, config.lr, config.momentum, self._trained)
         self._rng = np.random.default_rng([config.seed, 3])
         self._plan = []
-        self._seqs = train.sequences()
-        if config.strategy == "bucket":                                  # {length: (inputs (n, L, I), indices)}
-            self._buckets = bucket_by_length(self._seqs)
-        else:                                                            # every sequence padded once, sliced per batch
-            self._buckets = None
-            self._padded, self._padded_lengths = pad_sequences(self._seqs)
         self.updates, self.epoch, self.compute_seconds = 0, 0, 0.0
         self.train_losses, self.val_points, self.stopped = [], [], None
         self.ff, self.ff_stopped = None, None
@@ -183,7 +235,41 @@ class Trainer:
             self._ff_opt = Optimizer(config.optimizer, config.lr, config.momentum, self.ff.arrays())
         self.val_points.append((0, self.loss_on(val)))
 
+    @classmethod
+    def from_recipe(cls, recipe: DataRecipe, p0: Params, config: TrainConfig = TrainConfig(),
+                    with_baseline: bool = True) -> "Trainer":
+        """A Trainer on the data the recipe draws, which it can leave out of its pickle."""
+        trainer = cls(recipe.task, p0, *recipe.draw(), config, with_baseline)
+        trainer._recipe = recipe
+        return trainer
+
+    def __getstate__(self) -> dict:
+        """Everything but the data when a recipe can draw them again (next_char: ~0.2 MB instead of ~40 MB)."""
+        state = self.__dict__.copy()
+        if self._recipe is not None:
+            state.pop("_data", None)
+        return state
+
+    @functools.cached_property
+    def _data(self) -> TrainingData:
+        """Only runs for a copy unpickled without its data (__init__ sets them): the recipe's, drawn again."""
+        return drawn_data(self._recipe, self.config.strategy)
+
+    def take_data_from(self, other: "Trainer") -> None:
+        """Use the data of another copy of this run (the same run_id) instead of drawing them again."""
+        if other.run_id != self.run_id:
+            raise ValueError("only a copy of the same run (the same run_id) has the same data")
+        self._data = other._data
+
     # ---- what a page reads --------------------------------------------------------------------------
+    @property
+    def train(self) -> Dataset:
+        return self._data.train
+
+    @property
+    def val(self) -> Dataset:
+        return self._data.val
+
     @property
     def params(self) -> Params:
         """The current parameters, with the task's f_o (softmax for classification)."""
@@ -207,9 +293,9 @@ class Trainer:
     def _new_epoch(self) -> None:
         """Shuffle the minibatches of one pass over the training set."""
         bs, rng = self.config.batch_size, self._rng
-        if self._buckets is not None:                                    # "bucket": one length per batch, no pads
+        if self._data.buckets is not None:                               # "bucket": one length per batch, no pads
             plan = []
-            for L, (_, idx) in self._buckets.items():
+            for L, (_, idx) in self._data.buckets.items():
                 order = rng.permutation(idx.size)
                 plan += [(L, order[i: i + bs]) for i in range(0, idx.size, bs)]
             self._plan = [plan[i] for i in rng.permutation(len(plan))]
@@ -224,10 +310,10 @@ class Trainer:
             self._new_epoch()
         L, chosen = self._plan.pop()
         if L is not None:
-            inputs, idx = self._buckets[L]
+            inputs, idx = self._data.buckets[L]
             return inputs[chosen], None, self.train.targets[idx[chosen]], idx[chosen]
-        lengths = self._padded_lengths[chosen]
-        inputs = self._padded[chosen, : lengths.max()]                   # zero pads up to the batch's longest
+        lengths = self._data.padded_lengths[chosen]
+        inputs = self._data.padded[chosen, : lengths.max()]              # zero pads up to the batch's longest
         return inputs, lengths, self.train.targets[chosen], chosen
 
     def _stop(self, what: str, loss: float) -> None:
@@ -354,24 +440,34 @@ def make_trainer(task: Task, lengths=None, n_train: int | None = None, state_siz
                  n_val: int = 500) -> Trainer:
     """A Trainer for the task with fresh weights from config.seed (or the given params), data from the same seed."""
     p0 = params if params is not None else initial_params(task, state_size, f_s, seed=config.seed)
-    train, val = datasets(task, lengths, n_train or task.n_train, n_val, seed=config.seed)
-    return Trainer(task, p0, train, val, config, with_baseline=with_baseline)
+    lengths = lengths if lengths is None or np.ndim(lengths) == 0 else tuple(lengths)    # hashable
+    recipe = DataRecipe(task, lengths, n_train or task.n_train, n_val, config.seed)
+    return Trainer.from_recipe(recipe, p0, config, with_baseline)
+
+
+def state_activation_run(f_s: str, task: Task, updates: int, config: TrainConfig, lengths, n_train: int | None,
+                         n_per_length: int) -> tuple:
+    """(metric (K,) at lengths 1..2*longest, stopped message or None) of one RNN with state activation f_s:
+    one run of compare_state_activations (a module-level function, so that a process pool can run it)."""
+    longest = (lengths or task.lengths)[1]
+    tr = make_trainer(task, lengths, n_train, f_s=f_s, config=config, with_baseline=False)
+    tr.step(updates)
+    return tr.by_length(test_set(task, 2 * longest, n_per_length, seed=config.seed))["rnn"], tr.stopped
 
 
 def compare_state_activations(task: Task, choices=("relu", "identity", "tanh"), updates: int = 1500,
                               config: TrainConfig = TrainConfig(), lengths=None, n_train: int | None = None,
-                              n_per_length: int = 32) -> dict:
+                              n_per_length: int = 32, map_fn=map) -> dict:
     """Train one RNN per state activation f_s (same data, seed and optimizer) and score each against length.
 
     Returns {"lengths": (K,) 1..2*longest, "metric": {f_s: (K,)}, "stopped": {f_s: message or None}}.
     For the sum task this shows why tanh is the wrong choice: its state cannot hold a growing total.
+    map_fn runs state_activation_run over the choices: the builtin map (one after the other, here) or a process
+    pool's map (training_pool).
     """
     longest = (lengths or task.lengths)[1]
-    test = test_set(task, 2 * longest, n_per_length, seed=config.seed)
-    out = {"lengths": np.arange(1, 2 * longest + 1), "metric": {}, "stopped": {}}
-    for f_s in choices:
-        tr = make_trainer(task, lengths, n_train, f_s=f_s, config=config, with_baseline=False)
-        tr.step(updates)
-        out["metric"][f_s] = tr.by_length(test)["rnn"]
-        out["stopped"][f_s] = tr.stopped
-    return out
+    run = functools.partial(state_activation_run, task=task, updates=updates, config=config, lengths=lengths,
+                            n_train=n_train, n_per_length=n_per_length)
+    runs = dict(zip(choices, map_fn(run, choices)))
+    return {"lengths": np.arange(1, 2 * longest + 1), "metric": {f: m for f, (m, _) in runs.items()},
+            "stopped": {f: stopped for f, (_, stopped) in runs.items()}}

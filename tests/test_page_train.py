@@ -5,7 +5,7 @@ import pytest
 import rnnviz as rv
 from apptest_util import open_page
 from figdata import chart_spec, decode
-from rnnviz import model_io
+from rnnviz import model_io, training_pool
 
 PAGE = "4_Train_and_generalise.py"
 
@@ -40,7 +40,9 @@ def test_one_update_then_a_short_run_draws_the_losses(at):
     at.button(key="train_start_pause").click().run()
     assert not at.exception
     run_until_paused(at)
-    assert at.session_state["train_trainer"] is trainer and trainer.updates == 103
+    first, trainer = trainer, at.session_state["train_trainer"]           # the copy trained in a worker process
+    assert trainer.run_id == first.run_id and trainer.updates == 103 and first.updates == 3
+    assert trainer.train_losses[:3] == first.train_losses
     x, y, vx = plotted_loss(at)
     np.testing.assert_array_equal(x, np.arange(1, 104))
     np.testing.assert_array_equal(y, trainer.train_losses)                # the plotted curve is the trainer's
@@ -50,6 +52,22 @@ def test_one_update_then_a_short_run_draws_the_losses(at):
     assert list(decode(general["data"][0]["x"])) == list(range(1, 21))    # lengths 1 .. 2 x 10
     assert {d["name"].split(" ")[0] for d in general["data"]} == {"RNN", "feed-forward"}
     assert any("Update **103**" in m.value for m in at.markdown)
+
+
+def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypatch):
+    def workers_died(*args, **kwargs):
+        raise training_pool.TrainingPoolError("Training stopped: the worker process quit unexpectedly.")
+
+    at.button(key="train_one").click().run()
+    trainer = at.session_state["train_trainer"]
+    monkeypatch.setattr(training_pool, "run_for", workers_died)
+    at.button(key="train_start_pause").click().run()
+    assert not at.exception
+    assert not at.session_state["train_running"]
+    assert at.session_state["train_trainer"] is trainer and trainer.updates == 1
+    assert any("quit unexpectedly" in e.value and "those of update 1" in e.value for e in at.error)
+    at.run()
+    assert not at.error                                                   # shown once
 
 
 def test_pause_stops_and_reset_starts_again(at):

@@ -3,10 +3,12 @@ reset, the session's Trainer, and moving models in and out (other lessons, files
 
 Per-user state, all in st.session_state:
     "train"          the settings dict (widgets "train_<key>" show it and write back to it: ui.state.bound)
-    "train_trainer"  the Trainer;  "train_built" the settings it was built from
+    "train_trainer"  the Trainer (replaced by the trained copy training_pool returns);  "train_built" the
+                     settings it was built from
     "train_running"  True while the live view trains;  "train_run_end" the update this run stops at
     "train_start"    Params from an uploaded file to start from (None: fresh weights from the seed)
-    "train_message"  (kind, text) to show once: "success", "error" or "info"
+    "train_message"  (kind, text) to show once under the model section: "success", "error" or "info"
+    "train_run_message"  the same, shown once beside the charts (training in the worker processes failed)
     "train_clock"    [(time, updates)] of recent live reruns, for updates per second
 """
 import dataclasses
@@ -15,7 +17,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from .. import activations, model_io, tasks, training
+from .. import activations, model_io, tasks, training, training_pool
 from ..params import Params
 from . import state
 from .model import LIMITS, ModelSettings, replace_params
@@ -234,16 +236,25 @@ def run_buttons(trainer: training.Trainer) -> bool:
     return running
 
 
-def live_step(trainer: training.Trainer) -> None:
-    """While running: train for a bounded time, record the clock, and stop (full rerun) at the end of the run."""
+def live_step(trainer: training.Trainer) -> training.Trainer:
+    """While running: train for a bounded time in a worker process, so that other sessions go on meanwhile;
+    the trained copy becomes the session's Trainer (returned). Records the clock, and stops (full rerun) at the
+    end of the run, or with a message and the last Trainer when the worker processes fail."""
     end = st.session_state.get("train_run_end", trainer.updates)
-    trainer.run_for(BUDGET, max(0, end - trainer.updates))
+    try:
+        trainer = training_pool.run_for(trainer, BUDGET, max(0, end - trainer.updates))
+    except training_pool.TrainingPoolError as err:
+        st.session_state.update(train_running=False, train_run_message=(
+            "error", f"{err} The weights are those of update {trainer.updates:,}; press Start to go on."))
+        st.rerun()
+    st.session_state["train_trainer"] = trainer
     clock = st.session_state.setdefault("train_clock", [])
     clock.append((time.perf_counter(), trainer.updates))
     del clock[:-20]                                                 # the last few seconds
     if trainer.updates >= end or trainer.stopped:
         st.session_state["train_running"] = False
         st.rerun()                                                  # a full run redraws Start and stops the timer
+    return trainer
 
 
 def status_line(trainer: training.Trainer, running: bool) -> str:
@@ -264,25 +275,29 @@ def status_line(trainer: training.Trainer, running: bool) -> str:
 def tested(trainer: training.Trainer, test, running: bool):
     """(update, by-length result, outputs on the test set) of the trained RNN, recomputed when the weights
     changed, but while running at most every TEST_EVERY seconds (an unchanged chart costs the browser nothing)."""
-    cached = st.session_state.get("train_by_length")                    # (trainer, update, time, result, u)
-    if cached is None or cached[0] is not trainer or (
+    cached = st.session_state.get("train_by_length")                    # (run_id, update, time, result, u)
+    if cached is None or cached[0] != trainer.run_id or (
             cached[1] != trainer.updates and (not running or time.perf_counter() - cached[2] > TEST_EVERY)):
-        cached = (trainer, trainer.updates, time.perf_counter(), trainer.by_length(test), trainer.outputs(test))
+        cached = (trainer.run_id, trainer.updates, time.perf_counter(), trainer.by_length(test), trainer.outputs(test))
         st.session_state["train_by_length"] = cached
     return cached[1], cached[3], cached[4]
 
 
 def compare_activations(trainer: training.Trainer, running: bool) -> dict | None:
-    """A button that trains one RNN per f_s (relu, identity, tanh) with the page's settings; returns the
-    comparison (training.compare_state_activations) made with the current settings, or None."""
+    """A button that trains one RNN per f_s (relu, identity, tanh) with the page's settings, in the worker
+    processes; returns the comparison (training.compare_state_activations) made with the current settings, or None."""
     key = st.session_state.get("train_built")
     if st.button("Train one RNN with each f_s and compare", key="train_compare", disabled=running,
                  help=f"{COMPARE_UPDATES:,} updates each, with the settings above (several seconds)"):
-        with st.spinner("training relu, identity and tanh…"):
-            s = settings()
-            result = training.compare_state_activations(trainer.task, updates=COMPARE_UPDATES, config=trainer.config,
-                                                        lengths=tuple(s["lengths"]), n_train=int(s["n_train"]))
-        st.session_state["train_compare_result"] = (key, result)
+        s = settings()
+        try:
+            with st.spinner("training relu, identity and tanh…"):
+                result = training_pool.compare_state_activations(
+                    trainer.task, updates=COMPARE_UPDATES, config=trainer.config, lengths=tuple(s["lengths"]),
+                    n_train=int(s["n_train"]))
+            st.session_state["train_compare_result"] = (key, result)
+        except training_pool.TrainingPoolError as err:
+            st.error(str(err))
     stored = st.session_state.get("train_compare_result")
     return stored[1] if stored is not None and stored[0] == key else None
 
@@ -404,8 +419,8 @@ def model_section(trainer: training.Trainer, running: bool) -> None:
     show_message()
 
 
-def show_message() -> None:
-    """The last success or error of a model action, shown once."""
-    msg = st.session_state.pop("train_message", None)
+def show_message(key: str = "train_message") -> None:
+    """The last success or error of a model action (or of a run: "train_run_message"), shown once."""
+    msg = st.session_state.pop(key, None)
     if msg is not None:
         {"success": st.success, "error": st.error, "info": st.info}[msg[0]](msg[1])
