@@ -16,6 +16,8 @@ import time
 import streamlit as st
 
 MAX_EVERY = 30.0            # seconds between reclaims at most
+THREAD_NAME = "rnnviz-reclaim"
+_starting = threading.Lock()  # two sessions' first runs never start two threads
 
 
 def _malloc_trim():
@@ -44,11 +46,14 @@ def _loop(every: float) -> None:
         reclaim()
 
 
-@st.cache_resource(show_spinner=False)
 def start() -> threading.Thread:
-    """Start the process's reclaiming thread (once: cache_resource keeps one per server process)."""
-    gc.collect()
-    gc.freeze()                                      # startup objects live as long as the server
-    thread = threading.Thread(target=_loop, args=(_every(),), name="rnnviz-reclaim", daemon=True)
-    thread.start()
-    return thread
+    """Start the process's reclaiming thread, once per server process; returns it."""
+    with _starting:
+        running = [t for t in threading.enumerate() if t.name == THREAD_NAME]
+        if running:
+            return running[0]
+        gc.collect()
+        gc.freeze()                                  # startup objects live as long as the server
+        thread = threading.Thread(target=_loop, args=(_every(),), name=THREAD_NAME, daemon=True)
+        thread.start()
+        return thread
