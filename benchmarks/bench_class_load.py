@@ -80,6 +80,15 @@ async def step_clicks(srv: Server, n_sessions: int, clicks_each: int) -> dict:
     return result
 
 
+async def after_ttl(srv: Server, ttl: float) -> None:
+    """Wait until sessions closed now have expired, been evicted and their memory reclaimed."""
+    await asyncio.sleep(ttl + 5)
+    probe = Session(srv.url)                      # the session store evicts expired sessions when it is used
+    await probe.open(None)
+    await probe.close()
+    await asyncio.sleep(min(30, ttl / 2) + 2)     # the server's reclaimer (rnnviz.ui.reclaim) runs every TTL/2
+
+
 async def memory(srv: Server, n: int, ttl: float) -> dict:
     """RSS before, with n sessions open, and after they close and the disconnected-session TTL passes."""
     await asyncio.sleep(1)
@@ -93,11 +102,7 @@ async def memory(srv: Server, n: int, ttl: float) -> dict:
     rss_open = srv.rss_bytes()
     for s in sessions:
         await s.close()
-    await asyncio.sleep(ttl + 5)
-    probe = Session(srv.url)                      # the session store evicts expired sessions when it is used
-    await probe.open(None)
-    await probe.close()
-    await asyncio.sleep(min(30, ttl / 2) + 2)     # the server's reclaimer (rnnviz.ui.reclaim) runs every TTL/2
+    await after_ttl(srv, ttl)
     rss_after = srv.rss_bytes()
     return {"sessions": n, "rss_before_mb": rss0 / MB, "rss_open_mb": rss_open / MB, "rss_after_ttl_mb": rss_after / MB,
             "per_session_mb": (rss_open - rss0) / n / MB,
@@ -307,11 +312,7 @@ async def main(args) -> dict:
         print(f"server CPU share in steady state: {out['class']['server_cpu_share_steady']:.2f} cores; "
               f"peak RSS {out['class']['server_rss_peak_mb']:.0f} MB; load generator CPU "
               f"{out['class']['loadgen_cpu_s']:.1f} s", flush=True)
-        await asyncio.sleep(args.ttl + 5)
-        probe = Session(srv.url)
-        await probe.open(None)
-        await probe.close()
-        await asyncio.sleep(2)
+        await after_ttl(srv, args.ttl)
         out["class"]["rss_after_ttl_mb"] = srv.rss_bytes() / MB
         print(f"RSS after the class closed and the TTL passed: {out['class']['rss_after_ttl_mb']:.0f} MB")
     return out

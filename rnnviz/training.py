@@ -20,7 +20,9 @@ seed. Numpy only.
 
 A Trainer pickles small, so that it can train in another process (training_pool): one made by make_trainer
 remembers how its data were drawn (a DataRecipe) and travels without them; where it lands they are drawn
-again, bit for bit (drawn_data), or taken from the copy that was sent (Trainer.take_data_from).
+again, bit for bit (drawn_data), or taken from the copy that was sent (Trainer.take_data_from). Drawn data
+are read-only and kept for the last few recipes, so the Trainers of a class that trains with the same
+settings share one copy (on the server and in each worker) instead of drawing one each.
 """
 import dataclasses
 import functools
@@ -187,12 +189,12 @@ class TrainingData:
 
 @functools.lru_cache(maxsize=4)
 def drawn_data(recipe: DataRecipe, strategy: str) -> TrainingData:
-    """The data of a recipe arranged for a strategy, read-only, for a Trainer that came through a pickle
-    without them. A worker process keeps the last few, so it draws each session's data once; the server
-    never calls this (training_pool gives a returned Trainer the data of the one it sent)."""
+    """The data of a recipe arranged for a strategy, read-only: every Trainer of this recipe in the process
+    (sessions on the server, copies in a worker) shares them, and none can change them. The last few are
+    kept, so a class that trains with the default settings draws them once, not once per student."""
     data = TrainingData(*recipe.draw(), strategy)
     for a in data.arrays():
-        a.flags.writeable = False                                        # Trainers in a worker share them
+        a.flags.writeable = False
     return data
 
 
@@ -208,13 +210,13 @@ class Trainer:
     """
 
     def __init__(self, task: Task, p0: Params, train: Dataset, val: Dataset, config: TrainConfig = TrainConfig(),
-                 with_baseline: bool = True):
+                 with_baseline: bool = True, data: TrainingData | None = None):
         if (p0.input_size, p0.output_size, p0.f_o) != (task.input_size, task.output_size, task.f_o):
             raise ValueError(f"the {task.title} task needs I = {task.input_size} inputs, O = {task.output_size} "
                              f"outputs and f_o = {task.f_o}; this model has I = {p0.input_size}, O = {p0.output_size}, "
                              f"f_o = {p0.f_o}")
         self.task, self.config, self.run_id, self._recipe = task, config, uuid.uuid4().hex, None
-        self._data = TrainingData(train, val, config.strategy)
+        self._data = data if data is not None else TrainingData(train, val, config.strategy)   # data: train, val
         self._p = p0.replace(f_o="identity")                              # trained on u = s^T W_o + b_o (logits)
         self._f_o = task.f_o                                             # what params reports: softmax or identity
         self._arrays = [np.array(self._p.W_s), np.array(self._p.b_s), np.array(self._p.W_o), np.array(self._p.b_o),
@@ -238,8 +240,9 @@ class Trainer:
     @classmethod
     def from_recipe(cls, recipe: DataRecipe, p0: Params, config: TrainConfig = TrainConfig(),
                     with_baseline: bool = True) -> "Trainer":
-        """A Trainer on the data the recipe draws, which it can leave out of its pickle."""
-        trainer = cls(recipe.task, p0, *recipe.draw(), config, with_baseline)
+        """A Trainer on the (shared, read-only) data the recipe draws, which it can leave out of its pickle."""
+        data = drawn_data(recipe, config.strategy)
+        trainer = cls(recipe.task, p0, data.train, data.val, config, with_baseline, data=data)
         trainer._recipe = recipe
         return trainer
 
@@ -429,10 +432,15 @@ def datasets(task: Task, lengths=None, n_train: int | None = None, n_val: int = 
     return train, held_out.make(n_val, lengths, seed=[seed, 1])
 
 
+@functools.lru_cache(maxsize=8)
 def test_set(task: Task, longest: int, n_per_length: int = 64, seed: int = 0) -> Dataset:
-    """n_per_length sequences of each length 1..longest, for error/accuracy against length."""
+    """n_per_length sequences of each length 1..longest, for error/accuracy against length. Read-only and
+    kept for the last few settings, so the sessions of a class share one."""
     held_out = task.on("held-out") if isinstance(task, NextCharTask) else task
-    return held_out.make_each_length(longest, n_per_length, seed=[seed, 2])
+    test = held_out.make_each_length(longest, n_per_length, seed=[seed, 2])
+    for a in (test.inputs, test.lengths, test.targets):
+        a.flags.writeable = False
+    return test
 
 
 def make_trainer(task: Task, lengths=None, n_train: int | None = None, state_size: int | None = None, f_s: str | None = None,

@@ -10,9 +10,9 @@ together make x0.58 the updates/s of one as threads, x2.09 through this pool.
     result = training_pool.compare_state_activations(task, updates=3000, config=config)
 
 run_for returns a new Trainer (same run_id) and leaves the one passed unchanged. A Trainer made by
-training.make_trainer travels without its data (~0.2 MB instead of ~40 MB for next_char): a worker draws a
-session's data once and keeps the last few (training.drawn_data), and the copy that comes back takes the
-data of the one sent, so the server holds each session's data once and never shares it between sessions.
+training.make_trainer travels without its data (~0.2 MB instead of ~40 MB for next_char): a worker draws
+the data of a recipe once and keeps the last few (training.drawn_data, read-only), and the copy that comes
+back takes the data of the one sent.
 
 The pool is made on first use, with the "spawn" start method (forking a threaded server is unsafe) minus
 its first step, running the parent's __main__ (under Streamlit: app.py; see _SpawnWithoutMain), and

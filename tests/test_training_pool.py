@@ -92,11 +92,28 @@ def test_a_worker_draws_each_sessions_data_once_read_only():
         a.train.inputs[0, 0, 0] = 1.0
 
 
-def test_sessions_in_one_server_never_share_data():
+def test_sessions_share_only_read_only_data_and_train_apart():
+    """Two sessions with the same settings read one copy of the data, which neither can change; their
+    weights, optimizers and histories stay their own."""
     a, b = small_trainer("sum"), small_trainer("sum")
-    assert a._data is not b._data and a.train.inputs is not b.train.inputs
+    assert a._data is b._data
+    for array in a._data.arrays():
+        with pytest.raises(ValueError, match="read-only"):
+            array.flat[0] = 1.0
+    before = [np.array(x) for x in b._arrays]
+    a.step(5)
+    assert b.updates == 0 and b.train_losses == []
+    assert all(np.array_equal(x, y) for x, y in zip(before, b._arrays, strict=True))
     with pytest.raises(ValueError, match="same run"):
         a.take_data_from(b)
+
+
+def test_the_test_set_is_shared_read_only():
+    task = tasks.make_task("sum")
+    first, again = training.test_set(task, 6, 4, seed=1), training.test_set(task, 6, 4, seed=1)
+    assert first is again
+    with pytest.raises(ValueError, match="read-only"):
+        first.inputs[0, 0, 0] = 1.0
 
 
 def test_data_are_drawn_again_bit_for_bit():
