@@ -62,6 +62,8 @@ def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypat
     trainer = at.session_state["train_trainer"]
     monkeypatch.setattr(training_pool, "run_for", workers_died)
     at.button(key="train_start_pause").click().run()
+    assert at.session_state["train_running"] and at.button(key="train_start_pause").label == "Pause"
+    at.run()                                                              # the live view's timer: trains
     assert not at.exception
     assert not at.session_state["train_running"]
     assert at.session_state["train_trainer"] is trainer and trainer.updates == 1
@@ -73,6 +75,8 @@ def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypat
 def test_pause_stops_and_reset_starts_again(at):
     at.button(key="train_start_pause").click().run()
     assert at.session_state["train_running"]
+    assert at.session_state["train_trainer"].updates == 0                 # Start's own run only draws
+    at.run()                                                              # the live view's timer: trains
     at.button(key="train_start_pause").click().run()                      # pause
     n = at.session_state["train_trainer"].updates
     assert not at.session_state["train_running"] and n > 0

@@ -207,6 +207,7 @@ def _toggle() -> None:
         trainer = st.session_state["train_trainer"]
         st.session_state["train_run_end"] = trainer.updates + int(settings()["run_updates"])
         st.session_state["train_clock"] = [(time.perf_counter(), trainer.updates)]   # the rate of this run
+        st.session_state["train_just_started"] = True
 
 
 def _one_update() -> None:
@@ -239,7 +240,10 @@ def run_buttons(trainer: training.Trainer) -> bool:
 def live_step(trainer: training.Trainer) -> training.Trainer:
     """While running: train for a bounded time in a worker process, so that other sessions go on meanwhile;
     the trained copy becomes the session's Trainer (returned). Records the clock, and stops (full rerun) at the
-    end of the run, or with a message and the last Trainer when the worker processes fail."""
+    end of the run, or with a message and the last Trainer when the worker processes fail. The run that Start
+    itself makes only draws (Pause shows at once); training starts on the timer's first rerun."""
+    if st.session_state.pop("train_just_started", False):
+        return trainer
     end = st.session_state.get("train_run_end", trainer.updates)
     try:
         trainer = training_pool.run_for(trainer, BUDGET, max(0, end - trainer.updates))
