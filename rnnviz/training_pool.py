@@ -16,8 +16,9 @@ back takes the data of the one sent.
 
 The pool is made on first use, with the "spawn" start method (forking a threaded server is unsafe) minus
 its first step, running the parent's __main__ (under Streamlit: app.py; see _SpawnWithoutMain), and
-RNNVIZ_TRAIN_WORKERS worker processes (default: os.cpu_count()). The workers run at a lower priority (nice
-WORKER_NICENESS), so that the server's own reruns get a core when they need one and training takes the rest.
+RNNVIZ_TRAIN_WORKERS worker processes (default: os.cpu_count()). The workers run as Linux's idle-priority
+class (SCHED_IDLE; elsewhere nice +19): they get a core only when no server process wants it, so a class's
+clicks never wait behind training, and training takes every core left over.
 If a worker dies (killed, out of memory), the pool is made again and the call tried once more; if that fails
 too, TrainingPoolError says so. No streamlit here.
 """
@@ -35,7 +36,6 @@ from . import training
 from .tasks import Task
 
 WORKERS_ENV = "RNNVIZ_TRAIN_WORKERS"
-WORKER_NICENESS = 10        # added to the workers' nice value: the server's threads come first
 
 _pool_lock = threading.Lock()
 _main_lock = threading.Lock()
@@ -85,8 +85,10 @@ class _SpawnWithoutMain(multiprocessing.context.SpawnContext):
 
 def _lower_priority() -> None:
     """In each new worker: let the server's threads have the CPU first."""
-    if hasattr(os, "nice"):                                              # not on Windows
-        os.nice(WORKER_NICENESS)
+    if hasattr(os, "SCHED_IDLE"):                                        # Linux
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    elif hasattr(os, "nice"):                                            # other Unix
+        os.nice(19)
 
 
 @functools.lru_cache(maxsize=1)

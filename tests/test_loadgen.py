@@ -12,7 +12,8 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from loadtest import LoopbackOnly, Session, require_loopback, summarise
-from loadtest.protocol import key_of
+from loadtest.protocol import Interaction, key_of
+from loadtest.stats import format_summary, percentile
 from loadtest.server import Server
 from loadtest.students import run_class, train_briefly
 
@@ -100,6 +101,15 @@ def test_a_small_class_runs_without_errors(app_server):
     assert summary["interactions"] >= 3 + 3                     # every student opened a page and acted
     assert summary["errors"] == 0 and summary["exceptions"] == 0, summary
     assert {it.action for it in interactions} - {"open"}
+
+
+def test_timer_ticks_are_left_out_of_the_students_own_actions():
+    done = [Interaction("click:step_t_forward", "p", 0.0, 0.010 * k, True) for k in range(1, 21)]
+    ticks = [Interaction("tick", "p", 0.0, 1.0, True) for _ in range(5)]
+    s = summarise(done + ticks, seconds=1.0)
+    assert s["interactions"] == 25 and s["p95_ms"] == 1000.0
+    assert s["actions"]["n"] == 20 and s["actions"]["p95_ms"] == percentile([10.0 * k for k in range(1, 21)], 95)
+    assert "timer ticks left out" in format_summary(s)
 
 
 BROKEN_APP = textwrap.dedent('''

@@ -221,3 +221,10 @@ def test_a_bad_worker_count_says_what_to_fix(monkeypatch, value):
     monkeypatch.setenv(tp.WORKERS_ENV, value)
     with pytest.raises(ValueError, match="whole number of worker processes"):
         tp.worker_count()
+
+
+def test_workers_train_only_on_idle_cpu():
+    """The workers are in Linux's idle scheduling class: a server thread that wants a core always gets it."""
+    policy = tp._executor().submit(os.sched_getscheduler, 0).result()
+    assert policy == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) != os.SCHED_IDLE                       # the server itself is not lowered
