@@ -216,7 +216,7 @@ class Trainer:
                              f"outputs and f_o = {task.f_o}; this model has I = {p0.input_size}, O = {p0.output_size}, "
                              f"f_o = {p0.f_o}")
         self.task, self.config, self.run_id, self._recipe = task, config, uuid.uuid4().hex, None
-        self._data = data if data is not None else TrainingData(train, val, config.strategy)   # data: train, val
+        self._data = data if data is not None else TrainingData(train, val, config.strategy)   # given: shared
         self._p = p0.replace(f_o="identity")                              # trained on u = s^T W_o + b_o (logits)
         self._f_o = task.f_o                                             # what params reports: softmax or identity
         self._arrays = [np.array(self._p.W_s), np.array(self._p.b_s), np.array(self._p.W_o), np.array(self._p.b_o),
