@@ -1,6 +1,7 @@
 """Click "step" in a real browser and time how long until the chart shows the new step.
 
     python benchmarks/bench_browser_latency.py [--clicks 40] [--width 1400 --height 1000]
+    python benchmarks/bench_browser_latency.py --url http://127.0.0.1:8080 --default-only   # a running class
 
 Starts `streamlit run app.py` on a free port and Debian's chromium (/usr/bin/chromium) through Playwright,
 like tests/browser. For each case it opens the page through a link, then clicks the step-forward button N
@@ -118,24 +119,29 @@ def main():
     ap.add_argument("--clicks", type=int, default=40)
     ap.add_argument("--width", type=int, default=1400)
     ap.add_argument("--height", type=int, default=1000)
+    ap.add_argument("--url", help="an app that is already running (e.g. nginx in front of replicas while "
+                                  "python -m loadtest plays a class); default: start one")
+    ap.add_argument("--default-only", action="store_true", help="only the cases with the default model")
     a = ap.parse_args()
     if not os.access(CHROMIUM, os.X_OK):
         sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    server = Server().start()
-    base = server.url + "/"
+    server = None if a.url else Server().start()
+    base = (a.url or server.url).rstrip("/") + "/"
+    cases = [c for c in CASES if not a.default_only or "default" in c[0]]
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": a.width, "height": a.height})
             page.set_default_timeout(60_000)
             rows = []
-            for name, path, key, chart in CASES:
+            for name, path, key, chart in cases:
                 load, drawn, rerun, exc = measure(page, base, path, key, chart, a.clicks)
                 rows.append((name, load, drawn, rerun, exc))
                 print(f"  {name}: done", file=sys.stderr)
             browser.close()
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     print(f"\nClick 'step' -> the chart shows the new step, in headless chromium ({a.width}x{a.height}), "
           f"{a.clicks} clicks per case, {os.cpu_count()} CPUs.")
     print("'drawn' is measured in the page (performance.now, click to the first frame that draws the new step); "

@@ -29,7 +29,7 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))                                      # run as `python deploy/serve.py`
-from loadtest.server import free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
+from loadtest.server import CLASS_ENV, free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
 TEMPLATE = pathlib.Path(__file__).with_name("nginx.conf.template")
 DEFAULT_RUN_DIR = pathlib.Path("/tmp/rnnviz-serve")
 MAX_UPLOAD_MB = 5
@@ -105,7 +105,7 @@ class Cluster:
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.run_dir, 0o755)
-        env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": self._secret()}
+        env = {**os.environ, **CLASS_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": self._secret()}
         try:
             for i in range(self.n):
                 port = free_port()

@@ -19,6 +19,7 @@ import urllib.request
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLASS_ENV = {"MALLOC_ARENA_MAX": "2"}       # few malloc arenas: memory comes back after a class (rnnviz.ui.reclaim)
 CLASS_OPTIONS = {"runner.postScriptGC": "false", "server.headless": "true", "browser.gatherUsageStats": "false",
                  "server.fileWatcherType": "none"}
 
@@ -95,7 +96,7 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> "Server":
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        env = {**os.environ, **(self.env or {})}
+        env = {**os.environ, **CLASS_ENV, **(self.env or {})}
         self.proc = subprocess.Popen(self.command(), cwd=self.cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
         if out is not subprocess.DEVNULL:
             out.close()

@@ -94,6 +94,11 @@ def test_every_widget_state_is_sent_and_controls_change_the_model(app_server):
     run(go())
 
 
+def test_the_server_starts_with_few_malloc_arenas(app_server):
+    with open(f"/proc/{app_server.pid}/environ", "rb") as f:
+        assert b"MALLOC_ARENA_MAX=2" in f.read().split(b"\0")
+
+
 def test_a_small_class_runs_without_errors(app_server):
     students = run(run_class(app_server.url, 3, 3, mean_gap=0.3, ramp=0.5, seed=2))
     interactions = [it for s in students for it in s.interactions]

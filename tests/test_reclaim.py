@@ -31,5 +31,14 @@ def test_one_thread_per_process():
     assert first is second and first.is_alive() and first.daemon
 
 
-def test_malloc_trim_found_on_glibc():
-    assert reclaim._malloc_trim() is not None             # this machine is Debian (glibc)
+def test_glibc_calls_are_found():
+    assert reclaim._glibc("malloc_trim") is not None      # this machine is Debian (glibc)
+    assert reclaim._glibc("no_such_call") is None
+    assert reclaim.limit_arenas() is True                 # mallopt accepted M_ARENA_MAX
+
+
+def test_limit_arenas_asks_glibc_for_two():
+    calls = []
+    assert reclaim.limit_arenas(mallopt=lambda *a: calls.append(a) or 1)
+    assert calls == [(reclaim.M_ARENA_MAX, reclaim.ARENAS)]
+    assert not reclaim.limit_arenas(mallopt=None)
