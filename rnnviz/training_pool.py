@@ -4,7 +4,7 @@ Streamlit runs every session as a thread of one Python process, and numpy traini
 of an update: trainers on the server's threads take turns, and every other session's rerun waits behind
 them. Here the work runs in a process-wide pool of worker processes; the session's thread waits on a
 future, which releases the GIL. Measured on 2 cores (benchmarks/bench_class_load.py --training): 4 trainers
-together make x0.58 the updates/s of one as threads, x2.09 through this pool.
+together make x0.69 the updates/s of one as threads, x2.47 through this pool (docs/serving.md).
 
     trainer = training_pool.run_for(trainer, seconds=0.15, max_updates=500)   # a trained copy
     result = training_pool.compare_state_activations(task, updates=3000, config=config)
