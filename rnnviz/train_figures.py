@@ -8,7 +8,8 @@ import numpy as np
 from .figspec import FigureSpec
 from .figures import UIREVISION
 
-MAX_POINTS = 2000                   # a loss curve longer than this is drawn as means over equal bins
+MAX_POINTS = 600                    # a loss curve longer than this is drawn as means over equal bins (about
+                                    # a point per pixel of a half-width chart: the live view stays light)
 RNN_COLOUR, FF_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728", "#ff7f0e"
 TRAINED_FILL = "rgba(44,160,44,0.12)"
 SERIES_STYLES = ((RNN_COLOUR, "solid", "circle"), (FF_COLOUR, "dot", "square"), ("#9467bd", "dash", "diamond"),

@@ -1,8 +1,9 @@
 """Figures are pure functions: check what they would draw through fig.to_dict()."""
 import numpy as np
+import pytest
 
 import rnnviz as rv
-from rnnviz import figures
+from rnnviz import figures, train_figures
 from figdata import decode, heatmap_z
 
 
@@ -48,3 +49,17 @@ def test_long_sequences_stay_readable():
     assert fig["data"][0]["xgap"] == 0 and fig["data"][0]["ygap"] == 0     # gaps would hide 1-pixel cells
     assert fig["layout"]["height"] <= 640
     assert len(fig["layout"]["shapes"]) == 1                               # 100 pads, one band
+
+
+def test_a_long_loss_curve_is_drawn_as_exact_bin_means():
+    rng = np.random.default_rng(0)
+    losses = rng.uniform(0, 1, 1234)
+    x, y = train_figures.binned(losses, max_points=100)
+    assert x.size == y.size == 100
+    edges = [int(k * 1234 / 100) for k in range(101)]                   # the same equal bins, one by one
+    for b in range(100):
+        chunk = losses[edges[b]: edges[b + 1]]
+        assert y[b] == pytest.approx(chunk.mean(), rel=1e-12)
+        assert x[b] == (edges[b] + 1 + edges[b + 1]) / 2                 # the middle update of the bin (1-based)
+    short_x, short_y = train_figures.binned(losses[:50], max_points=100)
+    assert np.array_equal(short_x, np.arange(1, 51)) and np.array_equal(short_y, losses[:50])
