@@ -395,12 +395,13 @@ class Trainer:
     def by_length(self, test: Dataset) -> dict:
         """The task's metric at each length of a test set, for the RNN and the baseline.
 
-        Returns {"lengths": (K,), "rnn": (K,), "ff": (K,) or None}; see Task.metric (relative error or accuracy).
+        Returns {"lengths": (K,), "rnn": (K,), "ff": (K,) or None, "u": the RNN's outputs (B, O) on the test
+        set}; see Task.metric (relative error or accuracy).
         """
         u_rnn = self.outputs(test)
         u_ff = self.outputs(test, "ff") if self.ff is not None else None
         Ls = np.unique(test.lengths)
-        out = {"lengths": Ls, "rnn": np.empty(Ls.size), "ff": None if u_ff is None else np.empty(Ls.size)}
+        out = {"lengths": Ls, "rnn": np.empty(Ls.size), "ff": None if u_ff is None else np.empty(Ls.size), "u": u_rnn}
         for k, L in enumerate(Ls):
             rows = test.lengths == L
             out["rnn"][k] = self.task.metric(u_rnn[rows], test.targets[rows]) if np.isfinite(u_rnn[rows]).all() \

@@ -210,3 +210,15 @@ def test_baseline_gradients_match_finite_differences():
             w[idx] = old
             fd[idx] = (plus - minus) / 2e-6
         assert rv.gradcheck.relative_error(g, fd) < 1e-7
+
+
+def test_by_length_returns_the_outputs_it_scored():
+    task = tasks.make_task("sum")
+    tr = training.make_trainer(task, config=training.default_config(task, seed=1))
+    tr.step(20)
+    test = training.test_set(task, 6, 5, seed=2)
+    result = tr.by_length(test)
+    assert np.array_equal(result["u"], tr.outputs(test))
+    for k, L in enumerate(result["lengths"]):                            # each metric is over that length's rows
+        rows = test.lengths == L
+        assert result["rnn"][k] == task.metric(result["u"][rows], test.targets[rows])

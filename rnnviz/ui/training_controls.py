@@ -279,12 +279,12 @@ def status_line(trainer: training.Trainer, running: bool) -> str:
 def tested(trainer: training.Trainer, test, running: bool):
     """(update, by-length result, outputs on the test set) of the trained RNN, recomputed when the weights
     changed, but while running at most every TEST_EVERY seconds (an unchanged chart costs the browser nothing)."""
-    cached = st.session_state.get("train_by_length")                    # (run_id, update, time, result, u)
+    cached = st.session_state.get("train_by_length")                    # (run_id, update, time, result)
     if cached is None or cached[0] != trainer.run_id or (
             cached[1] != trainer.updates and (not running or time.perf_counter() - cached[2] > TEST_EVERY)):
-        cached = (trainer.run_id, trainer.updates, time.perf_counter(), trainer.by_length(test), trainer.outputs(test))
+        cached = (trainer.run_id, trainer.updates, time.perf_counter(), trainer.by_length(test))
         st.session_state["train_by_length"] = cached
-    return cached[1], cached[3], cached[4]
+    return cached[1], cached[3], cached[3]["u"]
 
 
 def compare_activations(trainer: training.Trainer, running: bool) -> dict | None:
