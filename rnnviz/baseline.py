@@ -1,4 +1,4 @@
-"""The seed's counter-example: a feed-forward net that reads a FIXED number of input vectors.
+"""The lesson text's counter-example: a feed-forward net that reads a FIXED number of input vectors.
 
     x = [i^1 i^2 ... i^{T_ff}]              one row of T_ff * I numbers (the steps side by side)
     h = f(x W_1 + b_1)                       one hidden layer of n_hidden units

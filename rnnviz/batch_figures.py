@@ -5,6 +5,7 @@ hatched grey. The per-sequence state heatmaps reuse figures.states_figure and fi
 """
 import numpy as np
 
+from .checks import check_lengths
 from .figspec import FigureSpec
 from .figures import DIVERGING, PAD_FILL, UIREVISION, states_figure, step_heatmap, symmetric_range
 
@@ -18,13 +19,6 @@ def plain(text) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _lengths(lengths, T: int) -> np.ndarray:
-    n = np.asarray(lengths, dtype=np.int64)
-    if n.ndim != 1 or (n < 0).any() or (n > T).any():
-        raise ValueError(f"lengths must be a 1-D list of whole numbers between 0 and T = {T}")
-    return n
-
-
 def mask_figure(lengths, T: int, row_names=None, cell_text=None, title: str = "The mask") -> FigureSpec:
     """The B x T mask as a heatmap: 1 (real step, blue) where t <= lengths[b], 0 (pad, grey) after.
 
@@ -32,7 +26,7 @@ def mask_figure(lengths, T: int, row_names=None, cell_text=None, title: str = "T
     cell_text (B, T) strings written in the real cells (e.g. the characters read); pads read "pad".
     z is the mask itself, (B, T) of 1.0 and 0.0.
     """
-    n = _lengths(lengths, T)
+    n = check_lengths(lengths, T=T)
     B = n.size
     steps = np.arange(1, T + 1)
     mask = (steps[None, :] <= n[:, None]).astype(np.float64)            # 1 = real step, 0 = pad
@@ -62,7 +56,7 @@ def padded_inputs_figure(inputs, lengths, title: str = "The padded inputs") -> F
     """
     x = np.asarray(inputs, dtype=np.float64)
     B, T, I = x.shape
-    n = _lengths(lengths, T)
+    n = check_lengths(lengths, T=T)
     steps = np.arange(1, T + 1)
     z = x.transpose(0, 2, 1).reshape(B * I, T)                          # rows (b, k), columns t
     r = symmetric_range(z, floor=1.0)

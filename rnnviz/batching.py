@@ -1,6 +1,6 @@
 """Padding and variable-length minibatches, as numbers (pure numpy; the "Padding and batches" lesson).
 
-The seed pads every sequence of a batch to one length T and makes the RNN copy its state at a pad:
+The lesson text pads every sequence of a batch to one length T and makes the RNN copy its state at a pad:
 
     s^t = f_s([s^{t-1} i^t] W_s + b_s)     if i^t is not a pad
     s^t = s^{t-1}                          otherwise
@@ -13,6 +13,7 @@ import dataclasses
 
 import numpy as np
 
+from .checks import check_lengths, is_whole_number
 from .core import Trace, backward, forward
 from .params import Params
 from .sequences import Vocabulary, bucket_by_length, pad_fraction, pad_sequences
@@ -31,12 +32,8 @@ def random_batch(lengths, I: int, seed: int = 0) -> list:
     Sequence b is drawn from its own generator (seed, b), always MAX_LEN steps long and then cut, so
     changing one length only adds or removes steps at its end and leaves every other sequence unchanged.
     """
-    n = np.asarray(lengths)
-    if n.ndim != 1 or n.size == 0 or not np.issubdtype(n.dtype, np.integer):
-        raise ValueError("lengths must be a non-empty list of whole numbers, one per sequence")
-    if (n < 0).any() or (n > MAX_LEN).any():
-        raise ValueError(f"every length must be between 0 and {MAX_LEN}; got {n.tolist()}")
-    if isinstance(I, bool) or not isinstance(I, (int, np.integer)) or I < 1:
+    n = check_lengths(lengths, T=MAX_LEN)
+    if not is_whole_number(I) or I < 1:
         raise ValueError(f"I must be a whole number >= 1; got {I!r}")
     return [np.random.default_rng([seed, 3, b]).uniform(-1.0, 1.0, (MAX_LEN, I))[:L]    # i^1..i^L of seq b
             for b, L in enumerate(n.tolist())]
@@ -138,7 +135,7 @@ def pad_step_contributions(deltas: np.ndarray, xs: np.ndarray, lengths) -> np.nd
 class PadDemo:
     """Everything the lesson shows about one padded batch (inputs (B,T,I), lengths (B,)).
 
-    masked: forward(p, inputs, lengths), the seed's RNN (state copied at pads).
+    masked: forward(p, inputs, lengths), the lesson text's RNN (state copied at pads).
     unmasked: forward(p, inputs), the pads fed through f_s as ordinary zero inputs.
     alone: B traces forward(p, inputs[b:b+1, :L_b], [L_b]), each sequence alone without pads.
     unmasked_state_diff, unmasked_output_diff (B,): max |masked - unmasked| in s^T and in o.
@@ -201,12 +198,12 @@ def pad_demo(p: Params, inputs, lengths) -> PadDemo:
 
 
 # --------------------------------------------------------------------------------------------------
-# The seed's two minibatch strategies
+# The lesson text's two minibatch strategies
 # --------------------------------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class StrategyCosts:
-    """What each of the seed's strategies computes for one set of sequences.
+    """What each of the lesson text's strategies computes for one set of sequences.
 
     Group by length: n_buckets batches (one forward call each, no pads), bucket_lengths and bucket_sizes
     per batch, real_cells = sum_b T_b steps computed.
@@ -244,6 +241,6 @@ def bucket_outputs_diff(p: Params, seqs, padded_output) -> dict:
 
 
 def padded(seqs, extra_pads: int = 0):
-    """(inputs (B, T, I), lengths (B,)): seqs padded with zero vectors to T = longest + extra_pads."""
-    longest = max(np.asarray(s).shape[0] for s in seqs) if len(seqs) else 0
-    return pad_sequences(seqs, 0.0, T=int(longest + extra_pads))        # the seed's pad: the zero vector
+    """(inputs (B, T, I), lengths (B,)): seqs padded with zero vectors (the lesson text's pad) to
+    T = longest + extra_pads; see sequences.pad_sequences."""
+    return pad_sequences(seqs, 0.0, extra_pads=extra_pads)

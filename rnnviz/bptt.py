@@ -1,11 +1,13 @@
 """What the BPTT lesson computes on top of the core (numpy only): the objective, single-element finite
-differences, the seed's product-rule terms, truncated BPTT and gradient clipping.
+differences, the lesson text's product-rule terms, truncated BPTT and gradient clipping.
 """
 import dataclasses
 
 import numpy as np
 
 from . import activations, losses
+from .clipping import clip_elementwise, global_norm  # noqa: F401  (the lesson's clipping, by these names)
+from .clipping import clipped_global_norm as clip_global_norm  # noqa: F401
 from .core import Grads, Trace, forward
 from .params import Params
 
@@ -14,7 +16,7 @@ OBJECTIVES = ("output component", "mean squared error", "cross-entropy")
 
 @dataclasses.dataclass(frozen=True)
 class Objective:
-    """What is differentiated: one output component o_k (the seed's do_k/dW), MSE against a target, or
+    """What is differentiated: one output component o_k (the lesson text's do_k/dW), MSE against a target, or
     cross-entropy against a label (f_o must be softmax)."""
     kind: str = "output component"
     k: int = 0
@@ -49,7 +51,7 @@ def element_finite_difference(p: Params, inputs, lengths, objective, param: str,
 
 
 def product_rule_terms(g: Grads, row: int, col: int) -> dict:
-    """The seed's expansion of dL/dW_s[row, col] into one term per step, summed over the batch.
+    """The derivation's expansion of dL/dW_s[row, col] into one term per step, summed over the batch.
 
     term^t = [s^{t-1} i^t]_row * delta^t_col — the gradient of the step-t copy W_s^t[row, col].
     Returns {"x": (T,) the factor [s^{t-1} i^t]_row (batch 0), "delta": (T,) delta^t_col (batch 0),
@@ -59,13 +61,13 @@ def product_rule_terms(g: Grads, row: int, col: int) -> dict:
 
 
 def output_weight_derivation(p: Params, tr: Trace, row: int, col: int, b: int = 0) -> dict:
-    """The seed's first example, do_col/dW_o[row, col] = f_o'(s^T W_o + b_o)_col * s^T_row (sequence b).
+    """The lesson text's first example, do_col/dW_o[row, col] = f_o'(s^T W_o + b_o)_col * s^T_row (sequence b).
 
     For an element-wise f_o. Returns the slope f_o'(...), the state factor s^T_row and their product.
     """
     f_o = activations.get(p.f_o)
     if not f_o.elementwise:
-        raise ValueError("the seed's one-line derivative holds for an element-wise f_o; softmax mixes outputs")
+        raise ValueError("the one-line derivative holds for an element-wise f_o; softmax mixes outputs")
     pre, out = tr.output_pre[b], tr.output[b]
     slope = f_o.backward(pre, out, np.ones_like(pre))[col]                  # f_o'(s^T W_o + b_o)_col
     s_T = tr.states[b, -1, row]
@@ -96,27 +98,6 @@ def truncated(g: Grads, tr: Trace, k: int) -> dict:
     if (keep.sum(axis=1) < tr.lengths).any():
         out["s0"] = np.zeros_like(g.s0)                               # the path back to s^0 is cut
     return out
-
-
-def clip_elementwise(grads: dict, c: float) -> dict:
-    """Every gradient element clipped to [-c, c]."""
-    if not c > 0:
-        raise ValueError("the clipping threshold must be a positive number")
-    return {name: np.clip(v, -c, c) for name, v in grads.items()}
-
-
-def global_norm(grads: dict) -> float:
-    """sqrt of the sum of every squared gradient element."""
-    return float(np.sqrt(sum(float((v * v).sum()) for v in grads.values())))
-
-
-def clip_global_norm(grads: dict, c: float) -> tuple:
-    """(grads scaled by min(1, c / ||grads||), the scale): the direction kept, the length capped at c."""
-    if not c > 0:
-        raise ValueError("the clipping threshold must be a positive number")
-    norm = global_norm(grads)
-    scale = 1.0 if norm <= c else c / norm
-    return {name: v * scale for name, v in grads.items()}, scale
 
 
 def relative_distance(a: dict, b: dict) -> float:

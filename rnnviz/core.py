@@ -1,4 +1,4 @@
-"""The seed's RNN, forward and back-propagation through time, exactly.
+"""The lesson text's RNN, forward and back-propagation through time, exactly.
 
     s^0 = s0
     z^t = [s^{t-1} i^t] W_s + b_s          (pre-activation, t = 1..T)
@@ -6,7 +6,7 @@
     s^t = s^{t-1}                          if it is a pad
     o   = f_o(s^T W_o + b_o)
 
-Back-propagation through time, the seed's way: every step t has its own copy W_s^t of the weights; each
+Back-propagation through time, the lesson text's way: every step t has its own copy W_s^t of the weights; each
 copy is differentiated as in a feed-forward net and the copies' gradients are added. With
 delta^t = dL/dz^t:
 
@@ -26,6 +26,7 @@ import dataclasses
 import numpy as np
 
 from . import activations
+from .checks import check_lengths, real_numbers
 from .params import Params
 
 
@@ -43,10 +44,7 @@ def _rows_matmul(x: np.ndarray, W: np.ndarray) -> np.ndarray:
 
 def check_inputs(p: Params, inputs, lengths=None):
     """Validated (inputs (B,T,I) float64, lengths (B,) int64, mask (B,T) bool); ValueError says what to fix."""
-    x = np.asarray(inputs)
-    if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise ValueError("inputs must be numbers: an array of shape (B, T, I)")
-    x = x.astype(np.float64)
+    x = real_numbers(inputs, "inputs must be real numbers: an array of shape (B, T, I)")
     if x.ndim != 3:
         raise ValueError(f"inputs must have shape (B, T, I) = (sequences, steps, {p.input_size}); got {x.shape}"
                          + (" (for one sequence use inputs[None])" if x.ndim == 2 else ""))
@@ -58,18 +56,7 @@ def check_inputs(p: Params, inputs, lengths=None):
     if not np.isfinite(x).all():
         b, t, i = (int(v) for v in np.argwhere(~np.isfinite(x))[0])
         raise ValueError(f"inputs hold NaN or inf (sequence {b}, step {t + 1}, component {i}): use finite numbers")
-    if lengths is None:
-        n = np.full(B, T, dtype=np.int64)
-    else:
-        n = np.asarray(lengths)
-        if n.shape != (B,):
-            raise ValueError(f"lengths must have one entry per sequence, shape ({B},); got {n.shape}")
-        if not np.issubdtype(n.dtype, np.integer):
-            if not (np.issubdtype(n.dtype, np.floating) and np.isfinite(n).all() and (n == np.round(n)).all()):
-                raise ValueError("lengths must be whole numbers")
-        n = n.astype(np.int64)
-        if (n < 0).any() or (n > T).any():
-            raise ValueError(f"every length must be between 0 and T = {T}; got {n.tolist()}")
+    n = np.full(B, T, dtype=np.int64) if lengths is None else check_lengths(lengths, B, T)
     mask = np.arange(T)[None, :] < n[:, None]
     return x, n, mask
 
@@ -124,7 +111,7 @@ def forward(p: Params, inputs, lengths=None) -> Trace:
     has_pads = pad.any(axis=(1, 2)).tolist()
     T_run = int(n.max(initial=0))                                      # later steps are pads everywhere
     with np.errstate(over="ignore", invalid="ignore"):                 # overflow is reported, not raised
-        for t in range(T_run):                                         # array index t is the seed's step t+1
+        for t in range(T_run):                                         # array index t is step t+1 of the equations
             # (a pad's row is multiplied with the others, row by row, and its result thrown away below:
             # the pad vector reaches nothing)
             z[:, t] = _rows_matmul(xs[:, t], p.W_s) + p.b_s            # z^t = [s^{t-1} i^t] W_s + b_s
@@ -212,7 +199,7 @@ def backward(p: Params, tr: Trace, d_output) -> Grads:
         W_o = s_T.T @ d_pre                                             # dL/dW_o = (s^T)^T dL/d(pre)
         d_states[:, T] = d_pre @ p.W_o.T                                # dL/ds^T
         d_states[:, T_run:T] = d_states[:, T, None]                     # pads after the longest pass it on
-        for t in reversed(range(T_run)):                                # array index t is the seed's step t+1
+        for t in reversed(range(T_run)):                                # array index t is step t+1 of the equations
             deltas[:, t] = f_s.backward(z[:, t], states[:, t + 1], d_states[:, t + 1])  # delta^t = dL/ds^t * f_s'(z^t)
             delta = deltas[:, t]
             if has_pads[t]:                                             # speed: skip when no sequence has a pad

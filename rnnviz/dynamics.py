@@ -1,4 +1,4 @@
-"""Why gradients vanish or explode: the step Jacobians of the seed's RNN and their products.
+"""Why gradients vanish or explode: the step Jacobians of the lesson text's RNN and their products.
 
 Row vectors, as everywhere in rnnviz, with the recurrent block W_ss = W_s[:H] and the input block
 W_is = W_s[H:] (so [s^{t-1} i^t] W_s = s^{t-1} W_ss + i^t W_is):
@@ -26,6 +26,7 @@ Array indices follow ``rnnviz.core``: ``step_jacobians(...)[t - 1]`` is J^t for 
 import numpy as np
 
 from . import activations
+from .checks import check_sequence_index
 from .core import Grads, Trace
 from .params import Params
 
@@ -34,10 +35,7 @@ def _sequence_index(p: Params, tr: Trace, b) -> int:
     """b as a checked int; ValueError if b is not a sequence of the batch or tr came from other parameters."""
     if tr.params is not p and not tr.params.equals(p):
         raise ValueError("the trace was computed with other parameters: run forward(p, ...) again")
-    B = tr.states.shape[0]
-    if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 0 <= b < B:
-        raise ValueError(f"b must be the index of one sequence in the batch, a whole number 0..{B - 1}; got {b!r}")
-    return int(b)
+    return check_sequence_index(b, tr.states.shape[0])
 
 
 def _state_slopes(p: Params, tr: Trace, b: int) -> np.ndarray:

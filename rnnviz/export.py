@@ -17,6 +17,7 @@ import numpy as np
 
 from . import model_io
 from .bptt import Objective
+from .checks import check_sequence_index
 from .core import Grads, Trace, backward, forward
 from .params import PARAM_NAMES, Params, element_names
 
@@ -39,20 +40,12 @@ def _csv_row(values: list) -> str:
     return _csv_text(values, [])[:-1]
 
 
-def _check_b(tr: Trace, b: int) -> int:
-    """b as an int if it indexes a sequence of the batch; ValueError otherwise."""
-    B = tr.states.shape[0]
-    if isinstance(b, bool) or not isinstance(b, (int, np.integer)) or not 0 <= b < B:
-        raise ValueError(f"b must be the index of a sequence in the batch, 0..{B - 1}; got {b!r}")
-    return int(b)
-
-
 def states_csv(tr: Trace, b: int = 0) -> str:
     """The states of sequence b as CSV: columns t, pad, s_0 .. s_{H-1}, one row per t = 0..T.
 
     Row t holds s^t (row 0 is s^0). pad is 1 where step t is a pad (s^t = s^{t-1}), else 0 (always 0 at t = 0).
     """
-    b = _check_b(tr, b)
+    b = check_sequence_index(b, tr.states.shape[0])
     H = tr.states.shape[2]
     pads = [0] + (~tr.mask[b]).astype(int).tolist()                   # t = 0 is the initial state, not a step
     rows = ([t, pads[t], *s] for t, s in enumerate(tr.states[b].tolist()))
@@ -64,7 +57,7 @@ def deltas_csv(g: Grads, tr: Trace, b: int = 0) -> str:
 
     delta^t is exactly 0 at a pad (the step computed nothing).
     """
-    b = _check_b(tr, b)
+    b = check_sequence_index(b, tr.states.shape[0])
     H = g.deltas.shape[2]
     pads = (~tr.mask[b]).astype(int).tolist()
     rows = ([t + 1, pads[t], *d] for t, d in enumerate(g.deltas[b].tolist()))
@@ -86,7 +79,7 @@ def contributions_csv(g: Grads, tr: Trace) -> str:
     """Every step's contribution dL/dW_s^t and dL/db_s^t (summed over the batch) in long format.
 
     Columns t, parameter, row, col, name, value; t = 1..T. For W_s, (row, col) index W_s (rows 0..H-1
-    multiply s^{t-1}, rows H.. multiply i^t) and name is the seed's (W_s00, W_i00, ...); b_s is a row
+    multiply s^{t-1}, rows H.. multiply i^t) and name is the lesson text's (W_s00, W_i00, ...); b_s is a row
     vector, so b_s[k] is row 0, col k (name b_s<k>). Summing value over t for one (parameter, row, col)
     gives g.W_s[row, col] or g.b_s[col] (to rounding); at a pad every value is 0.
 

@@ -2,7 +2,7 @@
 
 1. ``finite_differences``: nudge every weight by +-eps, run the forward pass, and take the slope
        dL/dw ~ (L(w + eps) - L(w - eps)) / (2 eps)        (central differences, error O(eps^2))
-2. ``untied_copies``: the seed's proof written out. Unroll the RNN into a feed-forward net whose layer t
+2. ``untied_copies``: the lesson text's proof written out. Unroll the RNN into a feed-forward net whose layer t
    has its OWN weights W_s^t, b_s^t (every copy equal in value), back-propagate through it as through any
    feed-forward net, and read off one gradient per copy. Their sum is dL/dW_s.
 
@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 
 from . import activations
+from .checks import check_lengths
 from .core import forward
 from .params import PARAM_NAMES, Params
 
@@ -79,7 +80,7 @@ class UntiedGrads:
 
 
 def untied_copies(p: Params, inputs, lengths, d_output) -> UntiedGrads:
-    """The seed's BPTT proof: a feed-forward net with one copy of W_s, b_s per step, back-propagated layer by
+    """The lesson text's BPTT proof: a feed-forward net with one copy of W_s, b_s per step, back-propagated layer by
     layer, one sequence at a time. Independent of ``core.forward`` and ``core.backward``.
 
     inputs (B, T, I); lengths (B,) ints or None (no pads), steps at or past a length are pads;
@@ -90,9 +91,7 @@ def untied_copies(p: Params, inputs, lengths, d_output) -> UntiedGrads:
     if x.ndim != 3 or x.shape[2] != p.input_size:
         raise ValueError(f"inputs must have shape (B, T, {p.input_size}); got {x.shape}")
     B, T, I = x.shape
-    n = np.full(B, T) if lengths is None else np.asarray(lengths)
-    if n.shape != (B,) or (n < 0).any() or (n > T).any():
-        raise ValueError(f"lengths must be {B} whole numbers between 0 and T = {T}; got {n!r}")
+    n = np.full(B, T) if lengths is None else check_lengths(lengths, B, T)
     d_out = np.asarray(d_output, dtype=np.float64)
     H, O = p.state_size, p.output_size
     if d_out.shape != (B, O):

@@ -1,4 +1,4 @@
-"""The parameters of the seed's RNN and how to make them.
+"""The parameters of the lesson text's RNN and how to make them.
 
     z^t = [s^{t-1} i^t] W_s + b_s,   s^t = f_s(z^t),   o = f_o(s^T W_o + b_o)
 
@@ -105,7 +105,7 @@ def init_params(input_size: int, state_size: int, output_size: int, f_s: str = "
 
 
 def element_names(p: Params) -> dict:
-    """{seed-style name: (parameter, index)} for every single weight, in the seed's naming.
+    """{element name: (parameter, index)} for every single weight, in the lesson text's naming.
 
     W_s rows that multiply the state are W_s<j><k>, rows that multiply the input are W_i<j><k> (j the row
     within its block, k the state unit); then W_o<j><k>, b_s<k>, b_o<k>, s0<k>. With 10 or more units

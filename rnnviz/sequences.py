@@ -1,6 +1,6 @@
 """Sequences of different lengths, and turning symbols into input vectors.
 
-The seed gives two ways to train on sequences of different lengths:
+The lesson text gives two ways to train on sequences of different lengths:
 
 * group them by length, so every minibatch holds sequences of one length (``bucket_by_length``);
 * pad every sequence to the longest with pad vectors and let the RNN copy its state at a pad,
@@ -15,13 +15,17 @@ from typing import Sequence
 
 import numpy as np
 
+from .checks import check_lengths, check_steps, is_whole_number
+
 
 # --------------------------------------------------------------------------------------------------
 # Padding and bucketing
 # --------------------------------------------------------------------------------------------------
 
 def _check_sequences(seqs) -> list:
-    """seqs as a list of float64 (T_b, I) arrays with one I; ValueError saying what to fix otherwise."""
+    """seqs as a list of float64 (T_b, I) arrays with one I, finite; ValueError saying what to fix otherwise.
+
+    An array that already is float64 is returned as it is, not copied: callers copy it into their batch."""
     if isinstance(seqs, (str, bytes)) or isinstance(seqs, np.ndarray) and seqs.ndim != 3:
         raise ValueError("seqs must be a list of (T_b, I) arrays, one per sequence")
     try:
@@ -34,25 +38,26 @@ def _check_sequences(seqs) -> list:
     arrays = []
     for b, seq in enumerate(seqs):
         a = np.asarray(seq)
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
-            raise ValueError(f"sequence {b} must hold numbers, as an array of shape (T_b, I)")
-        if np.iscomplexobj(a):
-            raise ValueError(f"sequence {b} holds complex numbers: inputs must be real")
+        if a.dtype != np.float64:                                       # speed: float64, the usual case, is a number
+            if a.dtype.kind not in "biufc":
+                raise ValueError(f"sequence {b} must hold numbers, as an array of shape (T_b, I)")
+            if a.dtype.kind == "c":
+                raise ValueError(f"sequence {b} holds complex numbers: inputs must be real")
         if a.ndim != 2:
             hint = (" (for one number per step use np.reshape(seq, (-1, 1)); an empty sequence is "
                     "np.zeros((0, I)))") if a.ndim == 1 else ""
             raise ValueError(f"sequence {b} must be 2-D, shape (T_b, I) = (steps, inputs per step); "
                              f"got shape {a.shape}{hint}")
-        a = a.astype(np.float64)
-        if not np.isfinite(a).all():
-            t, i = (int(v) for v in np.argwhere(~np.isfinite(a))[0])
-            raise ValueError(f"sequence {b} holds NaN or inf (step {t + 1}, component {i}): use finite numbers")
-        arrays.append(a)
+        arrays.append(a if a.dtype == np.float64 else a.astype(np.float64))   # callers copy it (pad, stack)
     I = arrays[0].shape[1]
     for b, a in enumerate(arrays):
         if a.shape[1] != I:
             raise ValueError(f"every sequence needs the same number of inputs per step: sequence 0 has I = {I}, "
                              f"sequence {b} has I = {a.shape[1]}")
+    if not np.isfinite(np.concatenate(arrays)).all():                   # speed: one check over every step
+        b = next(b for b, a in enumerate(arrays) if not np.isfinite(a).all())
+        t, i = (int(v) for v in np.argwhere(~np.isfinite(arrays[b]))[0])
+        raise ValueError(f"sequence {b} holds NaN or inf (step {t + 1}, component {i}): use finite numbers")
     return arrays
 
 
@@ -69,47 +74,31 @@ def _check_pad_value(pad_value, I: int) -> np.ndarray:
     return np.broadcast_to(v, (I,))
 
 
-def pad_sequences(seqs, pad_value=0.0, T=None):
-    """Pad sequences of different lengths into one batch, the seed's pad vectors.
+def pad_sequences(seqs, pad_value=0.0, T=None, extra_pads: int = 0):
+    """Pad sequences of different lengths into one batch with pad vectors, the lesson text's first strategy.
 
     seqs: list of B arrays, each (T_b, I) with T_b >= 0 steps and the same I.
-    pad_value: a number (the pad vector has it in every entry; the seed uses 0) or an (I,) vector.
-    T: steps of the batch; default the longest T_b. A larger T appends more pads.
+    pad_value: a number (the pad vector has it in every entry; the lesson text uses 0) or an (I,) vector.
+    T: steps of the batch; default the longest T_b plus extra_pads. A larger T appends more pads.
     Returns (inputs, lengths): inputs (B, T, I) float64 with inputs[b, :T_b] = seqs[b] and the pad vector
     at every step t >= T_b; lengths (B,) int64 = T_b, ready for ``forward(p, inputs, lengths)``.
+    Every padded batch in rnnviz (tasks' datasets, training's "pad" strategy, the padding lesson) is made here.
     """
     arrays = _check_sequences(seqs)
     I = arrays[0].shape[1]
     lengths = np.array([a.shape[0] for a in arrays], dtype=np.int64)   # T_b
     longest = int(lengths.max())
-    if T is None:
-        T = longest
-    elif isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < longest:
-        raise ValueError(f"T must be a whole number at least as long as the longest sequence ({longest}); got {T!r}")
+    if not is_whole_number(extra_pads) or extra_pads < 0:
+        raise ValueError(f"extra_pads must be a whole number >= 0 (pad steps after the longest); got {extra_pads!r}")
+    if T is not None and extra_pads:
+        raise ValueError("give the batch's steps T or the extra_pads after the longest, not both")
+    T = longest + int(extra_pads) if T is None else check_steps(T, longest)
     pad = _check_pad_value(pad_value, I)
-    inputs = np.empty((len(arrays), int(T), I))
+    inputs = np.empty((len(arrays), T, I))
     inputs[:] = pad                                                     # every cell starts as a pad vector
     for b, a in enumerate(arrays):
         inputs[b, : a.shape[0]] = a                                     # real steps t = 1..T_b
     return inputs, lengths
-
-
-def _check_lengths(lengths, T=None):
-    """lengths as a (B,) int64 array, and T (default max length); ValueError saying what to fix."""
-    n = np.asarray(lengths)
-    if n.ndim != 1 or n.size == 0:
-        raise ValueError(f"lengths must be a non-empty 1-D list of whole numbers, one per sequence; got shape {n.shape}")
-    if not np.issubdtype(n.dtype, np.integer):
-        if not (np.issubdtype(n.dtype, np.floating) and np.isfinite(n).all() and (n == np.round(n)).all()):
-            raise ValueError("lengths must be whole numbers")
-    n = n.astype(np.int64)
-    if (n < 0).any():
-        raise ValueError(f"lengths cannot be negative; got {n.tolist()}")
-    if T is None:
-        T = int(n.max())
-    elif isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < n.max():
-        raise ValueError(f"T must be a whole number at least the longest length ({int(n.max())}); got {T!r}")
-    return n, int(T)
 
 
 def unpad_sequences(inputs, lengths) -> list:
@@ -120,14 +109,12 @@ def unpad_sequences(inputs, lengths) -> list:
     x = np.asarray(inputs, dtype=np.float64)
     if x.ndim != 3:
         raise ValueError(f"inputs must have shape (B, T, I); got {x.shape}")
-    n, _ = _check_lengths(lengths, x.shape[1])
-    if n.shape[0] != x.shape[0]:
-        raise ValueError(f"lengths must have one entry per sequence, ({x.shape[0]},); got ({n.shape[0]},)")
+    n = check_lengths(lengths, B=x.shape[0], T=x.shape[1])
     return [x[b, :L].copy() for b, L in enumerate(n)]
 
 
 def bucket_by_length(seqs) -> dict:
-    """The seed's other strategy: group sequences of equal length, so no batch needs pads.
+    """The lesson text's other strategy: group sequences of equal length, so no batch needs pads.
 
     seqs: list of B arrays, each (T_b, I). Returns {length: (inputs, indices)} with keys in increasing
     order: inputs (n, length, I) float64 stacks the n sequences of that length, and indices (n,) int64
@@ -148,7 +135,8 @@ def pad_fraction(lengths, T=None) -> float:
     lengths: (B,) whole numbers >= 0; T: steps in the batch, default max(lengths), must be at least that.
     A batch with no cells (T = 0) has fraction 0.
     """
-    n, T = _check_lengths(lengths, T)
+    n = check_lengths(lengths)
+    T = int(n.max()) if T is None else check_steps(T, int(n.max()))
     cells = n.size * T                                                  # B * T
     return 0.0 if cells == 0 else float(cells - n.sum()) / cells
 
@@ -298,7 +286,7 @@ DIGITS = Vocabulary(tuple("0123456789"), "char")                        # digit 
 def digits_one_hot(digits) -> np.ndarray:
     """(T, 10) float64 one-hot rows for a digit sequence: a string such as "0427" or a list of ints 0..9.
 
-    Digit d becomes the vector with a 1 at position d, so the seed's "add 4-digit numbers" task reads
+    Digit d becomes the vector with a 1 at position d, so the lesson text's "add 4-digit numbers" task reads
     one digit per step with I = 10.
     """
     if isinstance(digits, str):
@@ -307,7 +295,7 @@ def digits_one_hot(digits) -> np.ndarray:
             t, c = bad[0]
             raise ValueError(f"digits must be the characters 0-9; got {c!r} at position {t}")
         return DIGITS.one_hot(digits)
-    if isinstance(digits, (int, np.integer)) and not isinstance(digits, bool):
+    if is_whole_number(digits):
         raise ValueError(f"give the digits as a string or a list, e.g. digits_one_hot(str({digits})); "
                          "a single number is ambiguous")
     a = np.asarray(digits)
@@ -328,16 +316,16 @@ def random_sequences(n: int, I: int, lengths, seed: int = 0) -> list:
     (n, I, lengths, seed). Returns a list of n float64 arrays, sequence b of shape (T_b, I).
     """
     for name, v, low in (("n", n, 1), ("I", I, 1)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+        if not is_whole_number(v) or v < low:
             raise ValueError(f"{name} must be a whole number >= {low}; got {v!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if not is_whole_number(seed):
         raise ValueError(f"seed must be a whole number (the sequences are reproducible from it); got {seed!r}")
     rng = np.random.default_rng(seed)
     if isinstance(lengths, range):
         if len(lengths) == 0 or min(lengths) < 0:
             raise ValueError(f"a range of lengths must be non-empty and hold no negative numbers; got {lengths}")
         L = np.asarray(lengths, dtype=np.int64)[rng.integers(len(lengths), size=n)]
-    elif isinstance(lengths, (int, np.integer)) and not isinstance(lengths, bool):
+    elif is_whole_number(lengths):
         L = np.full(n, int(lengths), dtype=np.int64)
     else:
         L = np.asarray(lengths)

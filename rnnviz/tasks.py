@@ -1,4 +1,4 @@
-"""Training tasks for the seed's many-to-one RNN: read a sequence, answer from the final state s^T.
+"""Training tasks for the lesson text's many-to-one RNN: read a sequence, answer from the final state s^T.
 
 Every task makes training and test sets for a chosen range of lengths from a seed (numpy only):
 
@@ -11,7 +11,7 @@ Every task makes training and test sets for a chosen range of lengths from a see
 
 The tasks, and what each one shows:
 
-- ``sum``: add a sequence of digits (regression, one output). The seed's own example: a feed-forward net
+- ``sum``: add a sequence of digits (regression, one output). The lesson text's own example: a feed-forward net
   trained on 4-digit sums cannot add 3 or 5 digits, an RNN reads any length. Input i^t = d_t / 9 (one
   number, I = 1) by default, or the digit one-hot (I = 10); target = (sum of digits) / 9. With digit/9 the
   exact answer is a single running total, s^t = s^{t-1} + i^t, o = s^T: one input weight to learn, fed on
@@ -35,7 +35,8 @@ import pathlib
 
 import numpy as np
 
-from .sequences import Vocabulary
+from .checks import is_whole_number, whole_numbers
+from .sequences import Vocabulary, pad_sequences
 
 TASKS = ("sum", "parity", "sentiment", "next_char")
 TEXT_PATH = pathlib.Path(__file__).resolve().parents[1] / "data" / "lighthouse.txt"
@@ -73,28 +74,20 @@ class Dataset:
 
 def _check_request(n, lengths, seed):
     """(n, lo, hi) validated: n sequences with lengths drawn from lo..hi; ValueError says what to fix."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SEQUENCES:
+    if not is_whole_number(n) or not 1 <= n <= MAX_SEQUENCES:
         raise ValueError(f"n must be a whole number of sequences between 1 and {MAX_SEQUENCES}; got {n!r}")
-    if isinstance(lengths, (int, np.integer)) and not isinstance(lengths, bool):
-        lengths = (lengths, lengths)
     try:
-        lo, hi = (int(v) for v in lengths)
-    except (TypeError, ValueError):
-        raise ValueError(f"lengths must be one whole number or a pair (shortest, longest); got {lengths!r}") from None
+        pair = np.asarray((lengths, lengths) if is_whole_number(lengths) else lengths)
+    except ValueError:
+        pair = None
+    if pair is None or pair.shape != (2,):
+        raise ValueError(f"lengths must be one whole number or a pair (shortest, longest); got {lengths!r}")
+    lo, hi = (int(v) for v in whole_numbers(pair, "lengths (shortest, longest)"))
     if not 1 <= lo <= hi <= MAX_LENGTH:
         raise ValueError(f"lengths must satisfy 1 <= shortest <= longest <= {MAX_LENGTH}; got ({lo}, {hi})")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer, list, tuple)):
         raise ValueError(f"seed must be a whole number (the data are reproducible from it); got {seed!r}")
     return int(n), lo, hi
-
-
-def _pad(seqs, I: int):
-    """(inputs (B, T, I) zero-padded, lengths (B,)) from a list of (T_b, I) arrays."""
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    inputs = np.zeros((len(seqs), int(lengths.max()), I))
-    for b, s in enumerate(seqs):
-        inputs[b, : len(s)] = s                                          # pads stay zero vectors
-    return inputs, lengths
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,7 +162,7 @@ class SumTask(Task):
             seqs = [(d / 9.0)[:, None] for d in digits]                  # i^t = [d_t / 9]
         else:
             seqs = [np.eye(10)[d] for d in digits]                       # i^t = one-hot(d_t)
-        inputs, n = _pad(seqs, self.input_size)
+        inputs, n = pad_sequences(seqs)                                  # zero pad vectors after each length
         targets = np.array([d.sum() / 9.0 for d in digits])[:, None]     # y = (d_1 + ... + d_T) / 9
         return Dataset(inputs, n, targets, tuple(" ".join(map(str, d)) for d in digits))
 
@@ -193,13 +186,13 @@ class ParityTask(Task):
 
     def _make(self, rng, lengths) -> Dataset:
         bits = [rng.integers(0, 2, size=L) for L in lengths]             # b_1..b_T, each 0 or 1
-        inputs, n = _pad([np.eye(2)[b] for b in bits], 2)                # i^t = one-hot(b_t): [1,0] or [0,1]
+        inputs, n = pad_sequences([np.eye(2)[b] for b in bits])          # i^t = one-hot(b_t): [1,0] or [0,1]
         labels = np.array([b.sum() % self.modulus for b in bits], dtype=np.int64)   # y = (number of ones) mod m
         return Dataset(inputs, n, labels, tuple("".join(map(str, b)) for b in bits))
 
 
 def parity_task(modulus: int = 2) -> ParityTask:
-    if isinstance(modulus, bool) or not isinstance(modulus, (int, np.integer)) or not 2 <= modulus <= 8:
+    if not is_whole_number(modulus) or not 2 <= modulus <= 8:
         raise ValueError(f"modulus must be a whole number from 2 (parity) to 8; got {modulus!r}")
     title = "Parity of the number of ones" if modulus == 2 else f"Number of ones modulo {modulus}"
     return ParityTask(name="parity", title=title, kind="classification", input_size=2, output_size=int(modulus),
@@ -276,7 +269,7 @@ class SentimentTask(Task):
                 raise RuntimeError(f"could not draw a sentence of length {L} with a clear sentiment")
             sentences.append(words)
             labels.append(label)
-        inputs, n = _pad([self.vocabulary.one_hot(w) for w in sentences], self.vocabulary.size)
+        inputs, n = pad_sequences([self.vocabulary.one_hot(w) for w in sentences])   # zero pads after each length
         return Dataset(inputs, n, np.array(labels, dtype=np.int64), tuple(" ".join(w) for w in sentences))
 
 
@@ -332,7 +325,7 @@ class NextCharTask(Task):
             seqs.append(eye[codes[a: a + L]])                           # i^t = one-hot(character t of the window)
             labels.append(codes[a + L])                                  # y = the next character
             texts.append(self.text[start + a: start + a + L])
-        inputs, n = _pad(seqs, self.vocabulary.size)
+        inputs, n = pad_sequences(seqs)                                  # zero pad vectors after each length
         return Dataset(inputs, n, np.array(labels, dtype=np.int64), tuple(texts))
 
 

@@ -65,7 +65,7 @@ def test_cell_labels_and_padding():
     assert cells.tolist() == [["a", "b", ""], ["", "", ""], ["c", "", ""]]
     x, n = batching.padded([np.ones((2, 1)), np.ones((0, 1))], extra_pads=2)
     assert x.shape == (2, 4, 1) and n.tolist() == [2, 0]
-    assert (x[0, 2:] == 0).all() and (x[1] == 0).all()               # the seed's pad: the zero vector
+    assert (x[0, 2:] == 0).all() and (x[1] == 0).all()               # the lesson text's pad: the zero vector
 
 
 def test_add_bias_leaves_the_original_unchanged():

@@ -1,5 +1,5 @@
 """Back-propagation through time against two oracles that share nothing with core.backward:
-central finite differences, and the seed's untied copies (a feed-forward net with one W_s^t per step)."""
+central finite differences, and the lesson text's untied copies (a feed-forward net with one W_s^t per step)."""
 import functools
 
 import numpy as np
@@ -71,7 +71,7 @@ def test_untied_copies_equal_the_per_step_contributions(f_s, f_o, smooth_case):
     assert relative_error(g.steps("b_s"), u.b_s) < 1e-12
     for name in ("W_o", "b_o", "s0"):
         assert relative_error(getattr(g, name), getattr(u, name)) < 1e-12
-    # the seed's claim: the sum of the copies' gradients IS the gradient of the tied weights
+    # the lesson text's claim: the sum of the copies' gradients IS the gradient of the tied weights
     assert relative_error(g.W_s, u.W_s.sum(axis=0)) < 1e-12
     assert relative_error(g.b_s, u.b_s.sum(axis=0)) < 1e-12
     assert relative_error(g.steps("W_s").sum(axis=0), g.W_s) < 1e-12

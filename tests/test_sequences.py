@@ -69,7 +69,7 @@ def test_pad_vector_and_empty_sequences():
 
 
 def test_padded_batch_gives_each_sequence_its_own_result():
-    """The seed's promise, through forward: pads leave every state as if the sequence ran alone."""
+    """The lesson text's promise, through forward: pads leave every state as if the sequence ran alone."""
     seqs = sq.random_sequences(4, 2, [5, 2, 0, 3], seed=1)
     inputs, lengths = sq.pad_sequences(seqs, pad_value=123.0)          # a silly pad value changes nothing
     p = rv.init_params(2, 3, 2, seed=0)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from rnnviz import baseline, losses, tasks, training
+from rnnviz import baseline, bptt, clipping, losses, tasks, training
 
 
 def trainer_for(name, **changes):
@@ -118,20 +118,43 @@ def test_clipping_scales_to_the_threshold_and_keeps_the_direction():
     rng = np.random.default_rng(0)
     grads = [rng.standard_normal((3, 4)) * 10, rng.standard_normal(5)]
     copies = [g.copy() for g in grads]
-    norm = training.clip_global_norm(grads, 1.0)
+    norm = clipping.clip_global_norm(grads, 1.0)
     assert norm == pytest.approx(np.sqrt(sum((g ** 2).sum() for g in copies)))
     assert np.sqrt(sum((g ** 2).sum() for g in grads)) == pytest.approx(1.0, rel=1e-5)
     for g, c in zip(grads, copies):
         np.testing.assert_allclose(g * norm, c, rtol=1e-5)
     small = [np.full(3, 0.1)]
-    training.clip_global_norm(small, 1.0)
+    clipping.clip_global_norm(small, 1.0)
     assert (small[0] == 0.1).all()
+
+
+def test_one_clipping_for_training_and_the_lesson():
+    """training clips in place with torch's eps, the BPTT lesson into new arrays with eps = 0: one formula."""
+    rng = np.random.default_rng(2)
+    grads = {"W_s": rng.standard_normal((5, 3)) * 4, "b_s": rng.standard_normal(3)}
+    scaled, scale = bptt.clip_global_norm(grads, 1.0)
+    in_place = [g.copy() for g in grads.values()]
+    norm = clipping.clip_global_norm(in_place, 1.0, eps=0.0)
+    assert norm == clipping.global_norm(grads) == bptt.global_norm(grads)
+    assert scale == clipping.clip_scale(norm, 1.0, eps=0.0) == 1.0 / norm
+    for a, b in zip(scaled.values(), in_place):
+        np.testing.assert_array_equal(a, b)
+    assert clipping.clip_scale(norm, 0.0) == 1.0 and clipping.clip_scale(0.5, 1.0) == 1.0   # off, or short enough
+    assert training.clip_global_norm is clipping.clip_global_norm                       # re-exported, not copied
+    assert training.softmax_cross_entropy is losses.softmax_cross_entropy
+
+
+def test_softmax_cross_entropy_checks_its_labels():
+    with pytest.raises(ValueError, match="softmax_cross_entropy: every label must be between 0 and O-1 = 1"):
+        losses.softmax_cross_entropy(np.zeros((2, 2)), [0, 2])
+    with pytest.raises(ValueError, match="whole numbers"):
+        losses.softmax_cross_entropy(np.zeros((2, 2)), [0, 0.5])
 
 
 def test_softmax_cross_entropy_is_cross_entropy_of_the_softmax():
     rng = np.random.default_rng(1)
     u, y = rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)
-    L, du = training.softmax_cross_entropy(u, y)
+    L, du = losses.softmax_cross_entropy(u, y)
     probs = np.exp(u) / np.exp(u).sum(axis=1, keepdims=True)
     assert L == pytest.approx(losses.cross_entropy(probs, y)[0], rel=1e-12)
     eps, fd = 1e-6, np.zeros_like(u)
@@ -139,9 +162,9 @@ def test_softmax_cross_entropy_is_cross_entropy_of_the_softmax():
         up, um = u.copy(), u.copy()
         up[idx] += eps
         um[idx] -= eps
-        fd[idx] = (training.softmax_cross_entropy(up, y)[0] - training.softmax_cross_entropy(um, y)[0]) / (2 * eps)
+        fd[idx] = (losses.softmax_cross_entropy(up, y)[0] - losses.softmax_cross_entropy(um, y)[0]) / (2 * eps)
     assert rv.gradcheck.relative_error(du, fd) < 1e-7
-    assert np.isfinite(training.softmax_cross_entropy(np.array([[1e4, -1e4]]), np.array([1]))[0])
+    assert np.isfinite(losses.softmax_cross_entropy(np.array([[1e4, -1e4]]), np.array([1]))[0])
 
 
 @pytest.mark.parametrize("learn", [True, False])
