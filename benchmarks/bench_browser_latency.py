@@ -26,7 +26,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
+from serving.loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -120,7 +120,7 @@ def main():
     ap.add_argument("--width", type=int, default=1400)
     ap.add_argument("--height", type=int, default=1000)
     ap.add_argument("--url", help="an app that is already running (e.g. nginx in front of replicas while "
-                                  "python -m loadtest plays a class); default: start one")
+                                  "python -m serving.loadtest plays a class); default: start one")
     ap.add_argument("--default-only", action="store_true", help="only the cases with the default model")
     a = ap.parse_args()
     if not os.access(CHROMIUM, os.X_OK):

@@ -12,7 +12,7 @@ server.disconnectedSessionTTL = 10 s for the memory phase):
    The same for a full rerun (changing the sidebar seed).
 3. memory, twice: N sessions open a page each; RSS with them open, then after they close, the
    disconnected-session TTL passes (one more session connects to let the server evict expired ones) and the
-   server's reclaimer (rnnviz.ui.reclaim) runs. The second round shows whether memory is reused.
+   server's reclaimer (serving.reclaim) runs. The second round shows whether memory is reused.
 4. the class: N students, each acting every `mean_gap` s on average (Poisson), for `seconds` after a
    ramp: p50 / p95 latency (send -> script_finished), errors, reruns per second sustained, server CPU.
 
@@ -28,10 +28,10 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from loadtest.protocol import Session                                   # noqa: E402
-from loadtest.server import Server, proc_cpu_seconds                     # noqa: E402
-from loadtest.stats import format_summary, percentile, summarise        # noqa: E402
-from loadtest.students import PAGES, run_class                          # noqa: E402
+from serving.loadtest.protocol import Session                                   # noqa: E402
+from serving.loadtest.server import Server, proc_cpu_seconds                     # noqa: E402
+from serving.loadtest.stats import format_summary, percentile, summarise        # noqa: E402
+from serving.loadtest.students import PAGES, run_class                          # noqa: E402
 
 MB = 1024 * 1024
 
@@ -86,7 +86,7 @@ async def after_ttl(srv: Server, ttl: float) -> None:
     probe = Session(srv.url)                      # the session store evicts expired sessions when it is used
     await probe.open(None)
     await probe.close()
-    await asyncio.sleep(min(30, ttl / 2) + 2)     # the server's reclaimer (rnnviz.ui.reclaim) runs every TTL/2
+    await asyncio.sleep(min(30, ttl / 2) + 2)     # the server's reclaimer (serving.reclaim) runs every TTL/2
 
 
 async def memory(srv: Server, n: int, ttl: float) -> dict:
@@ -162,8 +162,9 @@ def training_concurrency(seconds: float = 6.0, counts=(1, 2, 4), probe_ms=(1, 10
     import itertools
     import threading
     import numpy as np
-    from rnnviz import tasks, training, training_pool
-    from rnnviz.ui.training_controls import BUDGET
+    from rnnviz import tasks, training
+    from serving import training_pool
+    from rnnviz.ui.train_run import BUDGET
 
     def small_calls(n: int) -> None:
         x = np.full((8, 8), 0.1)

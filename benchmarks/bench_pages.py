@@ -49,7 +49,7 @@ def long_sequence(at, H=64, T=1000):
 def long_sequence_tab(tab):
     def setup(at):
         long_sequence(at)
-        at.session_state["bptt_tab"] = tab
+        at.session_state["bptt"]["tab"] = tab
         return at.run()
     return setup
 
@@ -60,19 +60,19 @@ def rerun(at):
 
 CASES = [
     # (name, page, setup, action, target seconds or None)
-    ("step page: step, default model", "1_Step_through_time.py", None, step_forward("step_t"), 0.050),
-    ("step page: step, T=1000 H=64", "1_Step_through_time.py", long_sequence, step_forward("step_t"), 1.0),
-    ("BPTT page: backward step, default model", "3_Back-propagation_through_time.py", None, step_forward("bptt_n"),
+    ("step page: step, default model", "step", None, step_forward("step_t"), 0.050),
+    ("step page: step, T=1000 H=64", "step", long_sequence, step_forward("step_t"), 1.0),
+    ("BPTT page: backward step, default model", "bptt", None, step_forward("bptt_n"),
      0.050),
-    ("BPTT page: backward step, T=1000 H=64", "3_Back-propagation_through_time.py", long_sequence,
+    ("BPTT page: backward step, T=1000 H=64", "bptt", long_sequence,
      step_forward("bptt_n"), 1.0),
-    ("BPTT page: contributions tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+    ("BPTT page: contributions tab, T=1000 H=64", "bptt",
      long_sequence_tab("Contributions and the proof"), rerun, 1.0),
-    ("BPTT page: vanishing tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+    ("BPTT page: vanishing tab, T=1000 H=64", "bptt",
      long_sequence_tab("Vanishing and exploding"), rerun, 1.0),
-    ("BPTT page: truncation tab, T=1000 H=64", "3_Back-propagation_through_time.py",
+    ("BPTT page: truncation tab, T=1000 H=64", "bptt",
      long_sequence_tab("Truncation and clipping"), rerun, 1.0),
-    ("padding page: rerun, default batch", "2_Padding_and_batches.py", None, rerun, None),
+    ("padding page: rerun, default batch", "padding", None, rerun, None),
 ]
 
 

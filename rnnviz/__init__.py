@@ -6,7 +6,7 @@
     g  = rv.backward(p, tr, d_output)        # d_output = dL/do (B,O)
 """
 from . import (baseline, bptt, dynamics, export, gradcheck, losses, model_io, sequences, tasks,  # noqa: F401
-               training, urlstate)
+               training)
 from .activations import OUTPUT_ACTIVATIONS, STATE_ACTIVATIONS
 from .core import Grads, Trace, backward, forward
 from .params import PARAM_NAMES, Params, init_params

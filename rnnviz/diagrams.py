@@ -62,6 +62,8 @@ def unrolled_dot(pads, current: int | None = None, max_shown: int = 12, labels=N
 
 
 def _escape(text: str) -> str:
-    """Text safe inside a Graphviz HTML label."""
+    """Text safe inside a Graphviz HTML label (a character that does not print is shown as its escape, e.g.
+    \\x00: Graphviz refuses control characters)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
             .replace(" ", "␣"))

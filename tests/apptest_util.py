@@ -2,15 +2,16 @@
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+from rnnviz.ui.pages import PAGES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def open_page(page: str | None = None, timeout: float = 30) -> AppTest:
-    """A fresh session that has run app.py and, if given, switched to pages/<page> and run it."""
+    """A fresh session that has run app.py and, if given, switched to the page of that key (rnnviz.ui.pages.PAGES) and run it."""
     at = AppTest.from_file(APP, default_timeout=timeout).run()
     if page is not None:
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(PAGES[page].file).run()
     assert not at.exception, at.exception
     return at
 

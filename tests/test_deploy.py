@@ -1,4 +1,4 @@
-"""Several replicas behind nginx (deploy/serve.py): sticky sessions, a shared cookie secret, and a replica
+"""Several replicas behind nginx (serving/deploy/serve.py): sticky sessions, a shared cookie secret, and a replica
 stopped in the middle of a class loses only its own students, who reconnect to a live replica.
 
 Skipped where nginx is not installed (Debian: apt-get install -y nginx). Everything runs on 127.0.0.1.
@@ -14,12 +14,12 @@ import time
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "deploy"))
+sys.path.insert(0, str(ROOT / "serving" / "deploy"))
 sys.path.insert(0, str(ROOT))
 
 import serve                                                          # noqa: E402
-from loadtest.protocol import Session                                 # noqa: E402
-from loadtest.students import fetch_cookies, run_class                # noqa: E402
+from serving.loadtest.protocol import Session                                 # noqa: E402
+from serving.loadtest.students import fetch_cookies, run_class                # noqa: E402
 
 
 def test_the_template_renders_a_sticky_websocket_proxy():

@@ -22,10 +22,11 @@ import rnnviz as rv
 from apptest_util import open_page, open_weights, set_model
 from figdata import chart_spec, heatmap_z
 from rnnviz.ui.model import ModelSettings
+from rnnviz.ui.pages import PAGES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-STEP, PAD, BPTT, TRAIN = ("1_Step_through_time.py", "2_Padding_and_batches.py",
-                          "3_Back-propagation_through_time.py", "4_Train_and_generalise.py")
+STEP, PAD, BPTT, TRAIN = ("step", "padding",
+                          "bptt", "train")
 
 
 def default_params():
@@ -113,23 +114,23 @@ def test_trained_weights_stay_in_their_session():
     assert not ta.params.equals(tb.params)
     a.button(key="train_adopt").click().run()                            # a makes the trained model its model
     assert a.session_state["params"].equals(ta.params)
-    b.switch_page(f"pages/{STEP}").run()
+    b.switch_page(PAGES[STEP].file).run()
     assert b.session_state["params"].equals(default_params())            # b still has the seed's weights
     assert b.session_state["model"] == dataclasses.asdict(ModelSettings())
-    b.switch_page(f"pages/{TRAIN}").run()
+    b.switch_page(PAGES[TRAIN].file).run()
     assert b.session_state["train_trainer"].updates == 0
     assert not a.exception and not b.exception
 
 
 def test_padding_and_bptt_settings_stay_in_their_session():
     a, b = open_page(PAD), open_page(PAD)
-    a.number_input(key="pad_lengths_0").set_value(12).run()
-    a.slider(key="pad_bias").set_value(-0.7).run()
+    a.number_input(key="padding_lengths_0").set_value(12).run()
+    a.slider(key="padding_bias").set_value(-0.7).run()
     b.run()
     assert a.session_state["padding"]["lengths"][0] == 12 and b.session_state["padding"]["lengths"][0] == 8
     assert b.session_state["padding"]["bias"] == 0.5
-    a.switch_page(f"pages/{BPTT}").run()
-    b.switch_page(f"pages/{BPTT}").run()
+    a.switch_page(PAGES[BPTT].file).run()
+    b.switch_page(PAGES[BPTT].file).run()
     a.button(key="bptt_n_forward").click().run()
     a.button(key="bptt_n_forward").click().run()
     b.run()
@@ -211,22 +212,22 @@ def drive_every_page():
         at.button(key="step_t_forward").click().run()
     open_weights(at)
     at.text_input(key="one_weight_value").set_value("0.75").run()
-    at.switch_page(f"pages/{PAD}").run()
-    at.number_input(key="pad_lengths_1").set_value(11).run()
-    at.number_input(key="pad_B").set_value(6).run()
-    at.radio(key="pad_source").set_value("sentences").run()
-    at.switch_page(f"pages/{BPTT}").run()
+    at.switch_page(PAGES[PAD].file).run()
+    at.number_input(key="padding_lengths_1").set_value(11).run()
+    at.number_input(key="padding_B").set_value(6).run()
+    at.radio(key="padding_source").set_value("sentences").run()
+    at.switch_page(PAGES[BPTT].file).run()
     at.button(key="bptt_n_forward").click().run()
-    for tab in ("Contributions and the proof", "The seed's derivation", "Vanishing and exploding",
+    for tab in ("Contributions and the proof", "The derivation", "Vanishing and exploding",
                 "Truncation and clipping"):
-        at.session_state["bptt_tab"] = tab
+        at.session_state["bptt"]["tab"] = tab
         at.run()
     at.selectbox(key="bptt_objective").set_value("mean squared error").run()
-    at.switch_page(f"pages/{TRAIN}").run()
+    at.switch_page(PAGES[TRAIN].file).run()
     for _ in range(2):
         at.button(key="train_one").click().run()
     at.button(key="train_adopt").click().run()
-    at.switch_page(f"pages/{STEP}").run()
+    at.switch_page(PAGES[STEP].file).run()
     assert not at.exception, at.exception
 
 
@@ -243,18 +244,19 @@ def test_running_pages_mutates_no_module_state():
 def test_fingerprint_sees_a_mutated_global():
     """The check above would catch a page that appends to a module-level list (a guard for the guard)."""
     before = shared_state()
-    rnnviz.ui.sequence.DEFAULTS["pads"] += 1
+    rnnviz.ui.settings.PANELS["model"] += " (changed)"
     try:
         after = shared_state()
     finally:
-        rnnviz.ui.sequence.DEFAULTS["pads"] -= 1
-    assert before[("rnnviz.ui.sequence", "DEFAULTS")] != after[("rnnviz.ui.sequence", "DEFAULTS")]
+        rnnviz.ui.settings.PANELS["model"] = rnnviz.ui.settings.PANELS["model"].removesuffix(" (changed)")
+    assert before[("rnnviz.ui.settings", "PANELS")] != after[("rnnviz.ui.settings", "PANELS")]
 
 
 # ---- static checks: no `global`, no mutable default arguments, no shared caches --------------------------------
 
 def source_files():
-    return sorted([*(ROOT / "rnnviz").rglob("*.py"), *(ROOT / "pages").glob("*.py"), ROOT / "app.py"])
+    return sorted([*(ROOT / "rnnviz").rglob("*.py"), *(ROOT / "serving").rglob("*.py"), *(ROOT / "pages").glob("*.py"),
+                   ROOT / "app.py"])
 
 
 @pytest.mark.parametrize("path", source_files(), ids=lambda p: str(p.relative_to(ROOT)))

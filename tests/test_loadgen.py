@@ -11,11 +11,11 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from loadtest import LoopbackOnly, Session, require_loopback, summarise
-from loadtest.protocol import Interaction, key_of
-from loadtest.stats import format_summary, percentile
-from loadtest.server import Server
-from loadtest.students import run_class, train_briefly
+from serving.loadtest import LoopbackOnly, Session, require_loopback, summarise
+from serving.loadtest.protocol import Interaction, key_of
+from serving.loadtest.stats import format_summary, percentile
+from serving.loadtest.server import Server
+from serving.loadtest.students import run_class, train_briefly
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:8501", "http://192.168.1.2", "http://example.com:8501",

@@ -7,7 +7,7 @@ from rnnviz import bptt, dynamics, presets
 from apptest_util import make_it_overflow, open_page, set_model
 from figdata import chart_spec, decode, heatmap_z, outlined_step
 
-PAGE = "3_Back-propagation_through_time.py"
+PAGE = "bptt"
 
 
 def page_sequence(at):
@@ -21,7 +21,7 @@ def page_sequence(at):
 
 
 def open_tab(at, label):
-    at.session_state["bptt_tab"] = label                  # what a click on the tab does (only the open tab is drawn)
+    at.session_state["bptt"]["tab"] = label               # what a click on the tab stores (only the open tab is drawn)
     return at.run()
 
 

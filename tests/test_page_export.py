@@ -17,7 +17,7 @@ from apptest_util import open_page, set_model
 from rnnviz import export, model_io, presets
 from rnnviz.bptt import Objective
 
-STEP, BPTT = "1_Step_through_time.py", "3_Back-propagation_through_time.py"
+STEP, BPTT = "step", "bptt"
 AGREE = "rnnviz and PyTorch agree"
 
 

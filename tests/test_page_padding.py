@@ -1,5 +1,4 @@
 """AppTest for the "Padding and batches" page, driven through its widgets; figures checked against the core."""
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -10,10 +9,12 @@ import rnnviz as rv
 from rnnviz import batching
 from figdata import chart_spec, heatmap_z
 
-batch_controls = importlib.import_module("rnnviz.ui.batch_controls")   # the module (ui.batch_controls is its function)
+from rnnviz.ui import settings
+from rnnviz.ui.pages import PAGES
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGE = "pages/2_Padding_and_batches.py"
-DEFAULT_LENGTHS = batch_controls.DEFAULTS["lengths"][: batch_controls.DEFAULTS["B"]]
+PAGE = PAGES["padding"].file
+PADDING = settings.defaults("padding")
+DEFAULT_LENGTHS = list(PADDING["lengths"][: PADDING["B"]])
 EXACT = "0.0 (bit-for-bit identical)"
 
 
@@ -99,8 +100,8 @@ def test_gradient_at_pads_is_exactly_zero(at):
 
 
 def test_changing_lengths_redraws_everything(at):
-    at.number_input(key="pad_lengths_0").set_value(12).run()
-    at.number_input(key="pad_lengths_2").set_value(0).run()             # an all-pad sequence
+    at.number_input(key="padding_lengths_0").set_value(12).run()
+    at.number_input(key="padding_lengths_2").set_value(0).run()             # an all-pad sequence
     assert not at.exception
     lengths = [12] + DEFAULT_LENGTHS[1:2] + [0] + DEFAULT_LENGTHS[3:]
     p, x, n = expected_batch(at, lengths)
@@ -113,29 +114,29 @@ def test_changing_lengths_redraws_everything(at):
 
 
 def test_changing_the_number_of_sequences_keeps_the_lengths(at):
-    at.number_input(key="pad_lengths_3").set_value(9).run()
-    at.number_input(key="pad_B").set_value(1).run()                     # B = 1: a batch of one
+    at.number_input(key="padding_lengths_3").set_value(9).run()
+    at.number_input(key="padding_B").set_value(1).run()                     # B = 1: a batch of one
     assert not at.exception
     p, x, n = expected_batch(at, DEFAULT_LENGTHS[:1])
     assert_page_matches_core(at, p, x, n)
     assert strategies(at)["batches = forward calls"] == ("1", "1")
-    at.number_input(key="pad_B").set_value(8).run()
+    at.number_input(key="padding_B").set_value(8).run()
     assert not at.exception
-    lengths = DEFAULT_LENGTHS[:3] + [9] + batch_controls.DEFAULTS["lengths"][4:]
+    lengths = tuple(DEFAULT_LENGTHS[:3]) + (9,) + PADDING["lengths"][4:]
     assert at.session_state["padding"]["lengths"] == lengths           # the length typed before B = 1 survived
     p, x, n = expected_batch(at, lengths)
     assert_page_matches_core(at, p, x, n)
 
 
 def test_lengths_beyond_the_limit_are_refused(at):
-    at.number_input(key="pad_lengths_0").set_value(batching.MAX_LEN + 30).run()
+    at.number_input(key="padding_lengths_0").set_value(batching.MAX_LEN + 30).run()
     assert not at.exception
-    assert at.number_input(key="pad_lengths_0").value <= batching.MAX_LEN
+    assert at.number_input(key="padding_lengths_0").value <= batching.MAX_LEN
     assert heatmap_z(chart_spec(at, "pad_mask")).shape[1] <= batching.MAX_LEN
 
 
 def test_extra_pads_make_even_the_longest_drift(at):
-    at.number_input(key="pad_extra").set_value(3).run()
+    at.number_input(key="padding_extra").set_value(3).run()
     assert not at.exception
     p, x, n = expected_batch(at, DEFAULT_LENGTHS, extra=3)
     assert x.shape[1] == max(DEFAULT_LENGTHS) + 3
@@ -148,22 +149,22 @@ def test_extra_pads_make_even_the_longest_drift(at):
 
 
 def test_bias_slider_changes_only_this_page(at):
-    at.slider(key="pad_bias").set_value(0.0).run()
+    at.slider(key="padding_bias").set_value(0.0).run()
     assert not at.exception
     np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))
     p, x, n = expected_batch(at, DEFAULT_LENGTHS, bias=0.0)
     assert_page_matches_core(at, p, x, n)
-    at.slider(key="pad_bias").set_value(-0.8).run()
+    at.slider(key="padding_bias").set_value(-0.8).run()
     np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))   # the session's model is untouched
     p, x, n = expected_batch(at, DEFAULT_LENGTHS, bias=-0.8)
     assert_page_matches_core(at, p, x, n)
-    at.switch_page("pages/1_Step_through_time.py").run()
+    at.switch_page(PAGES["step"].file).run()
     assert not at.exception
     np.testing.assert_array_equal(at.session_state["params"].b_s, np.zeros(3))
 
 
 def test_strategy_tiles_count_buckets_and_pads(at):
-    at.number_input(key="pad_lengths_1").set_value(DEFAULT_LENGTHS[0]).run()   # two sequences share a length
+    at.number_input(key="padding_lengths_1").set_value(DEFAULT_LENGTHS[0]).run()   # two sequences share a length
     lengths = [DEFAULT_LENGTHS[0]] * 2 + DEFAULT_LENGTHS[2:]
     shown = strategies(at)
     T, B = max(lengths), len(lengths)
@@ -184,14 +185,14 @@ def sentences_expected(at, text, bias=0.5):
 
 
 def test_typed_sentences_set_the_input_size_and_are_one_hot(at):
-    at.radio(key="pad_source").set_value("sentences").run()
+    at.radio(key="padding_source").set_value("sentences").run()
     assert not at.exception
-    sb, p, x, n = sentences_expected(at, batch_controls.DEFAULTS["text"])
+    sb, p, x, n = sentences_expected(at, PADDING["text"])
     assert at.session_state["params"].input_size == sb.vocab.size == 7  # the callback gave the model I = V
     assert_page_matches_core(at, p, x, n)
     text = np.asarray(chart_spec(at, "pad_mask")["data"][0]["text"])
     assert "".join(text[0]).replace("␣", " ") == "the cat sat"
-    at.text_area(key="pad_text").input("dog\n\ngod is good\nno").run()  # new characters, an empty line
+    at.text_area(key="padding_text").input("dog\n\ngod is good\nno").run()  # new characters, an empty line
     assert not at.exception
     sb, p, x, n = sentences_expected(at, "dog\n\ngod is good\nno")
     assert at.session_state["params"].input_size == sb.vocab.size
@@ -202,9 +203,9 @@ def test_typed_sentences_set_the_input_size_and_are_one_hot(at):
 
 
 def test_sentences_too_long_or_too_many_are_cut_with_a_message(at):
-    at.radio(key="pad_source").set_value("sentences").run()
+    at.radio(key="padding_source").set_value("sentences").run()
     text = "\n".join(["a" * 30] + ["ab"] * 9)
-    at.text_area(key="pad_text").input(text).run()
+    at.text_area(key="padding_text").input(text).run()
     assert not at.exception
     infos = " ".join(i.value for i in at.info)
     assert "first 8 lines" in infos and f"first {batching.MAX_LEN} are used" in infos
@@ -212,17 +213,17 @@ def test_sentences_too_long_or_too_many_are_cut_with_a_message(at):
 
 
 def test_sentences_need_text_and_a_matching_input_size(at):
-    at.radio(key="pad_source").set_value("sentences").run()
-    at.text_area(key="pad_text").input("\n\n").run()
+    at.radio(key="padding_source").set_value("sentences").run()
+    at.text_area(key="padding_text").input("\n\n").run()
     assert not at.exception
     assert any("type at least one sentence" in w.value for w in at.warning)
     assert not at.get("plotly_chart")
-    at.text_area(key="pad_text").input("ab\nba").run()
+    at.text_area(key="padding_text").input("ab\nba").run()
     assert at.session_state["params"].input_size == 2
     at.number_input(key="model_I").set_value(5).run()                  # the student changes I afterwards
     assert not at.exception
     assert any("needs I = 2" in w.value for w in at.warning)
-    at.button(key="pad_fix_I").click().run()
+    at.button(key="padding_fix_I").click().run()
     assert not at.exception
     assert at.session_state["params"].input_size == 2
     sb, p, x, n = sentences_expected(at, "ab\nba")
@@ -230,11 +231,11 @@ def test_sentences_need_text_and_a_matching_input_size(at):
 
 
 def test_too_many_distinct_characters_are_refused(at):
-    at.radio(key="pad_source").set_value("sentences").run()
-    at.text_area(key="pad_text").input("abcdefghijklmnopqrst\nuvwxyzABCDEFGHIJKLMN").run()
+    at.radio(key="padding_source").set_value("sentences").run()
+    at.text_area(key="padding_text").input("abcdefghijklmnopqrst\nuvwxyzABCDEFGHIJKLMN").run()
     assert not at.exception
     assert any("40 distinct characters" in e.value for e in at.error)
-    at.radio(key="pad_source").set_value("random").run()               # back to random vectors: works again
+    at.radio(key="padding_source").set_value("random").run()               # back to random vectors: works again
     assert not at.exception
     assert chart_spec(at, "pad_mask")
 

@@ -6,7 +6,7 @@ import rnnviz as rv
 from apptest_util import make_it_overflow, open_page, open_weights
 from figdata import chart_spec, decode, heatmap_z, outlined_step
 
-PAGE = "1_Step_through_time.py"
+PAGE = "step"
 
 
 def shown_sequence(at):
@@ -49,7 +49,7 @@ def test_step_forward_back_first_last(at):
 
 def test_step_survives_unrelated_changes(at):
     at.slider(key="step_t").set_value(3).run()
-    at.select_slider(key="step_t_speed").set_value(4).run()
+    at.select_slider(key="step_speed").set_value(4).run()
     assert at.slider(key="step_t").value == 3
 
 

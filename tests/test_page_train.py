@@ -5,9 +5,11 @@ import pytest
 import rnnviz as rv
 from apptest_util import open_page
 from figdata import chart_spec, decode
-from rnnviz import model_io, training_pool
+from rnnviz import model_io
+from serving import training_pool
+from rnnviz.ui.pages import PAGES
 
-PAGE = "4_Train_and_generalise.py"
+PAGE = "train"
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ def test_open_in_the_other_lessons(at):
     assert any("now the model of every lesson" in s.value for s in at.success)
     assert at.session_state["params"].equals(trained)
     assert at.session_state["model"]["I"] == 1 and at.session_state["model"]["f_s"] == "relu"
-    at.switch_page("pages/1_Step_through_time.py").run()
+    at.switch_page(PAGES["step"].file).run()
     assert not at.exception
     assert at.session_state["params"].equals(trained)                     # the sidebar kept it
 
@@ -103,13 +105,13 @@ def test_upload_continues_from_a_file_and_refuses_a_bad_one(at):
     at.file_uploader(key="train_upload").upload("mine.json", model_io.to_json(task_model).encode(),
                                                 "application/json").run()
     assert not at.exception
-    assert any("Loaded mine.json" in s.value for s in at.success)
+    assert any("Loaded ` mine.json `" in s.value for s in at.success)
     trainer = at.session_state["train_trainer"]
     assert trainer.task.name == "parity" and trainer.task.output_size == 3 and trainer.params.equals(task_model)
     at.button(key="train_one").click().run()
     bad = model_io.to_npz(task_model.replace(b_s=np.zeros(5))).replace(b"f_s", b"f_x")
     at.file_uploader(key="train_upload").upload("broken.npz", bad, "application/octet-stream").run()
-    assert any("broken.npz was not loaded, and nothing changed" in e.value for e in at.error)
+    assert any("` broken.npz ` was not loaded, and nothing changed" in e.value for e in at.error)
     assert at.session_state["train_trainer"] is trainer and trainer.updates == 1
 
 
@@ -139,6 +141,6 @@ def test_overflow_is_reported_and_training_disabled(at):
 
 
 def test_the_sidebar_has_no_model_controls_that_would_do_nothing_here():
-    at = open_page("4_Train_and_generalise.py")
+    at = open_page("train")
     assert not [w.key for w in at.sidebar if str(getattr(w, "key", "")).startswith("model_")]
     assert any("Open in the other lessons" in c.value for c in at.sidebar.caption)

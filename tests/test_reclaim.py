@@ -1,8 +1,8 @@
-"""rnnviz.ui.reclaim: the server's memory reclaimer."""
+"""serving.reclaim: the server's memory reclaimer."""
 import gc
 import weakref
 
-from rnnviz.ui import reclaim
+from serving import reclaim
 
 
 class Node:

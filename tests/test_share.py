@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 import rnnviz as rv
 from apptest_util import APP, open_page, open_weights
 from figdata import chart_spec, heatmap_z
+from rnnviz.ui.pages import PAGES
 
 
 def open_link(query: dict, page: str | None = None) -> AppTest:
@@ -13,13 +14,13 @@ def open_link(query: dict, page: str | None = None) -> AppTest:
     at.query_params.update(query)
     at.run()
     if page is not None:
-        at.switch_page(f"pages/{page}").run()
+        at.switch_page(PAGES[page].file).run()
     assert not at.exception, at.exception
     return at
 
 
 def test_a_link_reopens_the_same_step_view_with_edited_weights():
-    at = open_page("1_Step_through_time.py")
+    at = open_page("step")
     from apptest_util import set_model
     set_model(at, H=4, f_s="relu", seed=3)
     at.number_input(key="sequence_pads").set_value(3).run()
@@ -33,7 +34,7 @@ def test_a_link_reopens_the_same_step_view_with_edited_weights():
     other = AppTest.from_file(APP, default_timeout=30)
     other.query_params.update(query)
     other.run()
-    other.switch_page("pages/1_Step_through_time.py").run()
+    other.switch_page(PAGES["step"].file).run()
     assert not other.exception
     assert other.session_state["params"].equals(at.session_state["params"])
     assert other.slider(key="step_t").value == 5
@@ -49,7 +50,7 @@ def test_a_link_without_weights_rebuilds_them_from_the_seed():
 def test_a_bad_link_says_what_it_ignored_and_the_app_works():
     at = open_link({"H": "999", "f_s": "swish", "T": "-4", "w": "garbage", "scale": "x"})
     texts = " ".join(w.value for w in at.warning)
-    for word in ("H=999", "f_s='swish'", "T=-4", "weights in the link", "scale="):
+    for word in ("H=` 999 `", "f_s=` swish `", "T=` -4 `", "weights in the link", "scale="):
         assert word in texts
     p = at.session_state["params"]
     assert (p.state_size, p.f_s) == (3, "tanh")
@@ -65,7 +66,7 @@ def test_a_lesson_opens_its_page_with_its_caption():
 
 def test_unknown_lesson_is_named():
     at = open_link({"lesson": "nope"})
-    assert any("no lesson 'nope'" in w.value for w in at.warning)
+    assert any("no lesson ` nope `" in w.value for w in at.warning)
 
 
 def test_hidden_controls_are_not_drawn_but_still_apply():
@@ -78,13 +79,13 @@ def test_hidden_controls_are_not_drawn_but_still_apply():
 
 def test_a_link_carries_the_training_settings_and_refuses_junk_ones():
     at = open_link({"tr_task": "parity", "tr_H": "12", "tr_lr": "0.003", "tr_lengths": "2,9", "tr_strat": "pad"},
-                   page="4_Train_and_generalise.py")
+                   page="train")
     s = at.session_state["train"]
     assert (s["task"], s["H"], s["lr"], s["lengths"], s["strategy"]) == ("parity", 12, 0.003, (2, 9), "pad")
     bad = open_link({"tr_task": "chess", "tr_lr": "0.123", "tr_lengths": "9,2", "tr_batch": "7"})
     texts = " ".join(w.value for w in bad.warning)
-    for word in ("task='chess'", "lr=0.123", "lengths=", "batch_size=7"):
+    for word in ("tr_task=` chess `", "tr_lr=` 0.123 `", "tr_lengths=", "tr_batch=` 7 `"):
         assert word in texts
-    bad.switch_page("pages/4_Train_and_generalise.py").run()
+    bad.switch_page(PAGES["train"].file).run()
     assert not bad.exception
     assert bad.session_state["train"]["task"] == "sum"

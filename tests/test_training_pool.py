@@ -1,4 +1,4 @@
-"""Training in worker processes (rnnviz.training_pool): the same updates as in-process, bit for bit; a Trainer
+"""Training in worker processes (serving.training_pool): the same updates as in-process, bit for bit; a Trainer
 travels without its data; a worker that dies is replaced, and one that keeps dying gives a clear error."""
 import os
 import pickle
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnnviz import tasks, training
-from rnnviz import training_pool as tp
+from serving import training_pool as tp
 
 
 @pytest.fixture(scope="module", autouse=True)

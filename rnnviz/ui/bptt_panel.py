@@ -6,41 +6,44 @@ from .. import activations, latex
 from ..bptt import OBJECTIVES, Objective
 from ..core import Grads, Trace
 from ..params import Params
-from .state import choice_default, number_default
+from . import session
+
+
+def _target(text: str, O: int) -> tuple:
+    """The MSE target from its text: O numbers separated by commas (empty: all zeros); ValueError saying what
+    to type otherwise."""
+    if not text.strip():
+        return (0.0,) * O
+    try:
+        target = tuple(float(v) for v in text.replace(";", ",").split(","))
+    except ValueError:
+        raise ValueError(f"The target must be {O} numbers separated by commas, e.g. {', '.join(['0.5'] * O)}") from None
+    if len(target) != O:
+        raise ValueError(f"The target must be {O} numbers, one per output; got {len(target)}")
+    if not np.isfinite(target).all():
+        raise ValueError("The target must be finite numbers: replace nan or inf by a number")
+    return target
 
 
 def objective_controls(p: Params) -> Objective | None:
     """Choose what is differentiated; None (after saying what to change) when it does not fit the model."""
     O = p.output_size
-    choice_default("bptt_objective", OBJECTIVES, OBJECTIVES[0])
-    number_default("bptt_k", 0, 0, O - 1)
-    number_default("bptt_label", 0, 0, O - 1)
-    st.session_state.setdefault("bptt_target", ", ".join(["0"] * O))
     c1, c2 = st.columns([2, 3])
-    kind = c1.selectbox("differentiate", OBJECTIVES, key="bptt_objective",
-                        help="output component: the seed's do_k/dW; or a loss against a target")
+    with c1:
+        kind = session.widget("bptt_objective")
     with c2:
         if kind == "output component":
-            k = st.number_input("component k of o", 0, O - 1, key="bptt_k")
-            return Objective(kind, k=int(k))
+            return Objective(kind, k=int(session.widget("bptt_k", lo=0, hi=O - 1)))
         if kind == "mean squared error":
-            text = st.text_input(f"target y ({O} numbers, separated by commas)", key="bptt_target")
             try:
-                target = tuple(float(v) for v in text.replace(";", ",").split(","))
-            except ValueError:
-                st.warning(f"The target must be {O} numbers separated by commas, e.g. {', '.join(['0.5'] * O)}.")
+                return Objective(kind, target=_target(session.widget("bptt_target"), O))
+            except ValueError as err:
+                st.warning(f"{err}.")
                 return None
-            if len(target) != O:
-                st.warning(f"The target must be {O} numbers, one per output; got {len(target)}.")
-                return None
-            if not np.isfinite(target).all():
-                st.warning("The target must be finite numbers: replace nan or inf by a number.")
-                return None
-            return Objective(kind, target=target)
+        label = session.widget("bptt_label", lo=0, hi=O - 1)
         if p.f_o != "softmax" or O < 2:
             st.warning("Cross-entropy compares probabilities with a label: choose f_o = softmax and O ≥ 2 in the sidebar.")
             return None
-        label = st.number_input("correct class (label)", 0, O - 1, key="bptt_label")
         return Objective(kind, label=int(label))
 
 

@@ -11,6 +11,7 @@ from .. import export
 from ..bptt import Objective
 from ..core import Grads, Trace
 from ..params import PARAM_NAMES, Params
+from . import session
 
 SCRIPT_NAME = "rnnviz_pytorch_check.py"
 
@@ -38,6 +39,8 @@ def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Object
     per-step contributions CSVs) and objective: what g differentiates (the PyTorch script then checks the
     loss and every gradient too; without it the script checks the forward pass).
     """
+    if session.hidden("export"):
+        return
     panel = st.expander("Export", key="export_open", on_change="rerun", icon=":material/download:")
     if not panel.open:                                     # the downloads are built only while it is open
         return
@@ -47,7 +50,7 @@ def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Object
         B, T, H = tr.states.shape[0], tr.mask.shape[1], p.state_size
         b = 0
         if B > 1:
-            b = int(st.number_input("sequence b for the per-sequence tables", 0, B - 1, 0, key="export_b"))
+            b = int(st.number_input("sequence b for the per-sequence tables", 0, B - 1, 0, key="export_b"))  # not linked
         tables, model = st.columns(2)
         with tables:
             st.markdown("**Tables (CSV)**")

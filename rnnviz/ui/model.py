@@ -5,11 +5,9 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from .. import activations
 from ..params import Params, init_params
-from .state import bound
-
-LIMITS = {"I": 32, "H": 64, "O": 32}          # sizes one session may ask for (bounds memory and time)
+from . import session
+from .settings import LIMITS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,75 +29,72 @@ class ModelSettings:
         return p
 
 
-def page_setup() -> None:
-    """Every page calls this first: the tab's title and a wide layout, the server's memory reclaimer (once per
-    process), the state a link carries (once per session), the address bar kept equal to the share link, and
-    the share panel."""
-    from . import reclaim, share                             # share imports this module
-    st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
-    reclaim.start()
-    share.restore_from_url()
-    share.sync_url()
-    share.share_panel()
+def model_settings() -> ModelSettings:
+    return ModelSettings(**session.group("model"))
 
 
-def hidden(name: str) -> bool:
-    """True when the link asked to hide the control or section called name (?hide=seed,scale,weights)."""
-    return name in st.session_state.get("hidden", [])
+def current_params() -> Params:
+    """The session's parameters: fresh ones from the model settings whenever those changed since they were
+    last drawn; until then the edited, trained or loaded ones."""
+    settings = model_settings()
+    if session.get("params_drawn_from") != settings or session.get("params") is None:
+        session.put("params_drawn_from", settings)
+        session.replace_params(settings.init())
+    return session.params()
+
+
+def adopt_params(p: Params) -> None:
+    """Make p the session's model in every lesson: the model settings take p's sizes and activations first
+    (so that no fresh weights are drawn over it), then p replaces the parameters.
+
+    ValueError when p is larger than the sidebar allows (LIMITS)."""
+    too_big = fits_sidebar(p)
+    if too_big:
+        raise ValueError(too_big)
+    session.update("model", dict(I=p.input_size, H=p.state_size, O=p.output_size, f_s=p.f_s, f_o=p.f_o,
+                                 s0="learned" if (p.s0 != 0).any() else "zeros"))
+    session.put("params_drawn_from", model_settings())
+    session.replace_params(p)
+
+
+def fits_sidebar(p: Params) -> str | None:
+    """None when the sidebar can hold p's sizes (LIMITS); otherwise why not."""
+    for key, n in (("I", p.input_size), ("H", p.state_size), ("O", p.output_size)):
+        if n > LIMITS[key]:
+            return f"this model has {key} = {n}, but the sidebar allows at most {key} = {LIMITS[key]}"
+    return None
 
 
 def model_sidebar(draw: bool = True) -> Params:
     """Draw the model controls in the sidebar and return the session's current parameters.
 
-    Every page calls this first. The settings live in st.session_state["model"] (not in the widgets, whose
-    identity differs from page to page), so they survive page switches. Changing a control builds fresh
-    parameters from the seed; edited or trained parameters are kept in st.session_state["params"] until then.
+    Changing a control draws fresh parameters from the seed; edited or trained parameters are kept until then.
     draw=False keeps the model without drawing its controls, for a page that sets its own network.
     """
-    model = st.session_state.setdefault("model", dataclasses.asdict(ModelSettings()))
-
-    def control(widget, label, *args, key, **kwargs):
-        if not draw or hidden(key) or hidden("model"):                    # a teacher's link hid it; its value still applies
-            return model[key]
-        return bound("model", key, widget, label, *args, **kwargs)
-
     with st.sidebar:
         if not draw:
             st.caption("The network this page trains is set on the page. 'Open in the other lessons' makes it "
                        "the model the other pages show.")
-        elif not hidden("model"):
+        elif not session.hidden("model"):
             st.subheader("Model")
-        c1, c2, c3 = st.columns(3)
-        with c1:
-            control(st.number_input, "I", 1, LIMITS["I"], key="I", help="I: the number of inputs in each vector i^t")
-        with c2:
-            control(st.number_input, "H", 1, LIMITS["H"], key="H", help="H: the number of state units in s^t")
-        with c3:
-            control(st.number_input, "O", 1, LIMITS["O"], key="O", help="O: the number of outputs in o")
-        control(st.selectbox, "state activation f_s", activations.STATE_ACTIVATIONS, key="f_s")
-        control(st.selectbox, "output activation f_o", activations.OUTPUT_ACTIVATIONS, key="f_o")
-        control(st.slider, "weight scale", 0.1, 3.0, step=0.1, key="scale",
-                help="weights are drawn from N(0, scale² / fan-in); larger means stronger recurrence")
-        control(st.number_input, "seed", 0, 2**31 - 1, key="seed", help="the same seed gives the same weights")
-        control(st.radio, "initial state s⁰", ["zeros", "learned"], key="s0", horizontal=True,
-                help="zeros: s⁰ = 0 as in the lesson; learned: a vector s0 that training can change (it starts random)")
-        if model["f_o"] == "softmax" and model["O"] == 1:
-            st.caption("softmax over one output is always 1: choose O ≥ 2.")
-    settings = ModelSettings(**model)
-    if st.session_state.get("model_settings") != settings:
-        st.session_state["model_settings"] = settings
-        replace_params(settings.init())
-    return st.session_state["params"]
-
-
-def replace_params(p: Params) -> None:
-    """Make p the session's parameters (edited, trained or freshly drawn); editors showing the old ones reset."""
-    st.session_state["params"] = p
-    st.session_state["params_version"] = st.session_state.get("params_version", 0) + 1
+            for column, key in zip(st.columns(3), ("I", "H", "O")):
+                with column:
+                    session.widget(f"model_{key}")
+            session.widget("model_f_s")
+            session.widget("model_f_o")
+            session.widget("model_scale")
+            session.widget("model_seed")
+            session.widget("model_s0", horizontal=True)
+            model = session.group("model")
+            if model["f_o"] == "softmax" and model["O"] == 1:
+                st.caption("softmax over one output is always 1: choose O ≥ 2.")
+    return current_params()
 
 
 def show_source(*functions, label: str = "The code that computed this") -> None:
     """An expander with the source of the given functions, so equation, code and picture sit together."""
+    if session.hidden("source"):
+        return
     box = st.expander(label, key="source_open", on_change="rerun")
     if box.open:                                           # read and sent only when a student opens it
         with box:

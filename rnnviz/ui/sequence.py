@@ -6,11 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from .. import presets
-from .model import hidden
-from .state import bound
-
-DEFAULTS = {"preset": "random vectors", "T": 6, "text": "hello", "digits": "31415", "pads": 2}
-MAX_PADS = 50
+from . import session
+from .settings import LIMITS, quote
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,15 +23,22 @@ class SequenceView:
         return self.inputs.shape[1]
 
 
-def _on_preset_change() -> None:
-    """Characters and digits are one-hot: give the model the input size the new sequence needs."""
-    seq = st.session_state["sequence"]
+def needed_input_size() -> int | None:
+    """The I the chosen sequence needs (one-hot characters or digits), or None when any I works or the text
+    cannot make a sequence (the page says why)."""
+    seq = session.group("sequence")
     try:
-        need = presets.required_input_size(seq["preset"], seq["text"], seq["digits"])
+        return presets.required_input_size(seq["preset"], seq["text"], seq["digits"])
     except ValueError:
-        return                                             # the page shows the message on its run
-    if need is not None and "model" in st.session_state:
-        st.session_state["model"]["I"] = need
+        return None
+
+
+def _fit_input_size() -> None:
+    """on_change of the preset and the text: characters and digits are one-hot, so give the model the input
+    size the new sequence needs (when the sidebar allows it; the page says so otherwise)."""
+    need = needed_input_size()
+    if need is not None and need <= LIMITS["I"]:
+        session.set_value("model_I", need)
 
 
 def sequence_controls(I: int) -> SequenceView | None:
@@ -42,27 +46,28 @@ def sequence_controls(I: int) -> SequenceView | None:
 
     Returns the sequence, or None after showing what to fix when the settings cannot make one.
     """
-    settings = st.session_state.setdefault("sequence", {})
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
-    if not hidden("sequence"):
+    settings = session.group("sequence")
+    if not session.hidden("sequence"):
         with st.sidebar:
             st.subheader("Sequence")
-            bound("sequence", "preset", st.selectbox, "input sequence", presets.PRESETS, on_change=_on_preset_change)
+            session.widget("sequence_preset", on_change=_fit_input_size)
             if settings["preset"] == "random vectors":
-                bound("sequence", "T", st.number_input, "length T (real steps)", 0, presets.MAX_T)
+                session.widget("sequence_T")
             elif settings["preset"] == "typed text":
-                bound("sequence", "text", st.text_input, "text (one character per step)", on_change=_on_preset_change,
-                      max_chars=presets.MAX_T)
+                session.widget("sequence_text", on_change=_fit_input_size)
             else:
-                bound("sequence", "digits", st.text_input, "digits (one per step)", on_change=_on_preset_change,
-                      max_chars=presets.MAX_T)
-            bound("sequence", "pads", st.number_input, "pad vectors after it", 0, MAX_PADS,
-                  help="pads make the sequence longer without changing it: the state is copied")
-    preset, pads = settings["preset"], settings["pads"]
+                session.widget("sequence_digits", on_change=_fit_input_size)
+            session.widget("sequence_pads")
+    preset, pads = settings["preset"], int(settings["pads"])
+    need = needed_input_size()
+    if need is not None and need > LIMITS["I"]:
+        st.warning(f"This text uses {need} distinct characters, and each becomes one input of a one-hot vector, "
+                   f"but a model here has at most I = {LIMITS['I']} inputs: use fewer different characters "
+                   "(e.g. lower case only, no punctuation).")
+        return None
     try:
         seq = presets.make_sequence(preset, I, settings["T"], settings["text"], settings["digits"],
-                                    seed=st.session_state["model"]["seed"])
+                                    seed=session.value("model_seed"))
     except ValueError as err:
         st.warning(f"No sequence yet: {err}.")
         return None
@@ -70,20 +75,25 @@ def sequence_controls(I: int) -> SequenceView | None:
         st.warning(f"This sequence is one-hot over {seq.inputs.shape[1]} symbols, so it needs I = {seq.inputs.shape[1]} "
                    f"inputs; the model has I = {I}. Set I to {seq.inputs.shape[1]} in the sidebar.")
         return None
-    x = _edited_inputs(seq, preset)
+    if seq.inputs.shape[0] + pads == 0:
+        st.warning("The sequence has no steps at all (T = 0 and no pads): set T ≥ 1 or add pad vectors in the "
+                   "sidebar.")
+        return None
+    x = seq.inputs if session.hidden("inputs") else _edited_inputs(seq, preset)
     T = x.shape[0]
-    inputs = np.concatenate([x, np.zeros((int(pads), I))])[None]          # pad vectors: zeros
-    labels = seq.labels + ("pad",) * int(pads)
-    return SequenceView(inputs, np.array([T]), labels, seq.note)
+    inputs = np.concatenate([x, np.zeros((pads, I))])[None]               # pad vectors: zeros
+    labels = seq.labels + ("pad",) * pads
+    note = quote(seq.note, limit=400) if preset == "typed text" else seq.note      # it lists the typed characters
+    return SequenceView(inputs, np.array([T]), labels, note)
 
 
 def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
     """The preset's input vectors as edited in the table; the unedited ones if an edit is not a number."""
     T, I = seq.inputs.shape
-    key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{st.session_state['model']['seed']}"
-    table = st.expander(f"Edit the input vectors i¹ … i^T ({T} × {I})", key="seq_table_open", on_change="rerun")
+    key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{session.value('model_seed')}"
+    table = st.expander(f"Edit the input vectors i¹ … iᵀ ({T} × {I})", key="seq_table_open", on_change="rerun")
     if not table.open:                                     # an edit survives closing: the editor keeps its state
-        edits = st.session_state.get(key)
+        edits = session.get(key)
         if not edits or not edits.get("edited_rows"):
             return seq.inputs
     frame = pd.DataFrame(seq.inputs, columns=[f"i_{k}" for k in range(I)],
@@ -92,7 +102,7 @@ def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
         try:
             edited = st.data_editor(frame, key=key, width="stretch", height=min(400, 40 + 35 * T))
         except (KeyError, ValueError, IndexError):         # an edit naming a cell the table does not have
-            del st.session_state[key]
+            session.drop(key)
             st.error("That edit did not fit the table and was dropped.")
             return seq.inputs
     if edited.shape != frame.shape:

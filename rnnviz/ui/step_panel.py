@@ -11,7 +11,7 @@ MAX_LATEX = 8          # beyond this many rows or columns a matrix is shown as a
 
 
 def step_arithmetic(p: Params, tr: Trace, t: int, b: int = 0) -> None:
-    """Explain step t (0..T) of sequence b: the seed's equation with the numbers it computes."""
+    """Explain step t (0..T) of sequence b: the lesson text's equation with the numbers it computes."""
     H = p.state_size
     s_prev, s_t = tr.states[b, max(t - 1, 0)], tr.states[b, t]
     if t == 0:

@@ -27,7 +27,7 @@ except ImportError:                                   # the folder skips; nothin
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
+from serving.loadtest.server import Server  # noqa: E402  (the one way this project starts a server)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",

@@ -4,7 +4,8 @@ import urllib.parse
 
 import pytest
 
-from rnnviz.lessons import LESSONS
+from rnnviz.ui import PAGES
+from rnnviz.ui.lessons import LESSONS
 
 STEP = "Step_through_time"
 SIDEBAR = ("I", "H", "O", "f_s", "f_o", "seed")
@@ -17,12 +18,6 @@ def sidebar_values(page) -> dict:
     values["scale"] = page.locator('.st-key-model_scale [data-testid="stSliderThumbValue"]').inner_text().strip()
     values["s0"] = page.locator('.st-key-model_s0 input[type="radio"]:checked').first.get_attribute("value")  # index
     return values
-
-
-def page_path(file: str) -> str:
-    """The URL path Streamlit gives a file in pages/: '1_Step_through_time.py' -> 'Step_through_time'."""
-    name = file.rsplit("/", 1)[-1].removesuffix(".py")
-    return name.split("_", 1)[1] if name.split("_", 1)[0].isdigit() else name
 
 
 def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app):
@@ -67,7 +62,7 @@ def test_a_lesson_opens_on_its_page_with_its_caption(page, app, name):
     app.open(page, f"?lesson={name}")
     assert app.exceptions(page) == []
     path = urllib.parse.urlsplit(page.url).path.strip("/")
-    assert urllib.parse.unquote(path) == ("" if lesson.page == "app.py" else page_path(lesson.page))
+    assert urllib.parse.unquote(path) == PAGES[lesson.page].url_path
     notes = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert f"Lesson: {lesson.title}." in notes
     assert " ".join(lesson.caption.split()) in " ".join(notes.split())
@@ -91,3 +86,32 @@ def test_a_bad_link_says_what_it_ignored_and_the_page_works(page, app):
     app.click(page, "step_t_forward")                                # and the page still works
     app.wait_step(page, "step_t", "step_states", 1)
     assert app.exceptions(page) == []
+
+
+JUNK = {"link": "[click me](http://example.com/phish)", "image": "![t](http://example.com/track.png)",
+        "bold": "**bold**", "html": "<img src=x onerror=alert(1)><b>b</b>", "math": "$x^2$"}
+
+
+@pytest.mark.parametrize("kind", list(JUNK))
+def test_markdown_and_html_in_link_values_show_as_plain_text(page, app, kind):
+    text = JUNK[kind]
+    query = urllib.parse.urlencode({"H": text, text: "1", "hide": text})         # a value, a field name, a hide name
+    app.open(page, f"{STEP}?{query}")
+    assert app.exceptions(page) == [] and page.js_errors == []
+    alerts = page.locator('[data-testid="stAlert"]')
+    shown = " ".join(alerts.all_inner_texts())
+    assert shown.count(text) == 3, shown                                  # literally, once per field
+    assert alerts.locator("a, img, strong, b, .katex").count() == 0       # nothing rendered from it
+    assert page.locator('img[src^="http://example.com"], a[href^="http://example.com"]').count() == 0
+
+
+@pytest.mark.parametrize("kind", ["link", "html", "bold"])
+def test_markdown_in_typed_text_shows_as_plain_text(page, app, kind):
+    text = JUNK[kind]
+    app.open(page, f"{STEP}?" + urllib.parse.urlencode({"seq": "typed text", "text": text, "I": str(len(set(text)))}))
+    assert app.exceptions(page) == [] and page.js_errors == []
+    caption = " ".join(page.locator('[data-testid="stCaptionContainer"]').all_inner_texts())
+    assert "one-hot over the" in caption
+    assert page.locator('[data-testid="stCaptionContainer"] a, [data-testid="stCaptionContainer"] img, '
+                        '[data-testid="stCaptionContainer"] strong').count() == 0
+    assert page.locator('a[href^="http://example.com"], img[src^="http://example.com"]').count() == 0

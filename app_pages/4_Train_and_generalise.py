@@ -3,9 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import baseline, tasks, train_figures, training, ui
-from rnnviz.ui import training_controls as tc
+from rnnviz.ui import model_files, train_controls, train_run, train_view
 
-ui.page_setup()
 ui.model_sidebar(draw=False)                    # this page sets its own network; no dead controls
 st.title("Train an RNN and watch it generalise")
 st.markdown(
@@ -14,12 +13,12 @@ st.markdown(
     "number of steps. Train one here on sequences of some lengths, then test it on lengths **up to twice as long**, "
     "beside a feed-forward net with about as many weights that was trained on the same minibatches.")
 
-s = tc.settings_controls()
+s = train_controls.settings_controls()
 lo, hi = s["lengths"]
-trainer = tc.session_trainer(s)
+trainer = train_run.session_trainer(s)
 if trainer is None:
     st.stop()
-task, test = trainer.task, st.session_state["train_test"]
+task, test = trainer.task, ui.session.get("train_test")
 
 
 def answer(y) -> str:
@@ -52,25 +51,25 @@ with right:
                  column_config={"sequence": st.column_config.TextColumn(width="medium"),
                                 "length": st.column_config.NumberColumn(width="small"),
                                 "answer": st.column_config.TextColumn(width="small")})
-st.caption(tc.TASK_NOTES[task.name])
+st.caption(train_controls.TASK_NOTES[task.name])
 
-running = tc.run_buttons(trainer)
+running = train_run.run_buttons(trainer)
 
 
-@st.fragment(run_every=tc.RUN_EVERY if running else None)
+@st.fragment(run_every=train_run.RUN_EVERY if running else None)
 def live_view():
-    trainer = st.session_state["train_trainer"]                        # the latest copy, on a fragment rerun too
+    trainer = ui.session.get("train_trainer")                      # the latest copy, on a fragment rerun too
     if running:
-        trainer = tc.live_step(trainer)                                 # trains in a worker process
+        trainer = train_run.live_step(trainer)                                 # trains in a worker process
     if trainer.stopped:
         st.error(trainer.stopped)
-    tc.show_message("train_run_message")
+    train_view.show_message("train_run_message")
     if running:
-        end = st.session_state["train_run_end"]
+        end = ui.session.get("train_run_end")
         st.progress(min(max(1 - (end - trainer.updates) / s["run_updates"], 0.0), 1.0),
                     text=f"this run: {trainer.updates:,} of {end:,} updates")
-    st.markdown(tc.status_line(trainer, running))
-    tested_at, result, u_test = tc.tested(trainer, test, running)       # while running: at most once a second
+    st.markdown(train_view.status_line(trainer, running))
+    tested_at, result, u_test = train_run.tested(trainer, test, running)       # while running: at most once a second
     c1, c2 = st.columns(2)
     c1.plotly_chart(train_figures.loss_figure(trainer.train_losses, trainer.val_points,
                                               title="Loss: training minibatches and validation set"),
@@ -80,7 +79,7 @@ def live_view():
         result["lengths"], series, (lo, hi), task.metric_name, task.higher_is_better, task.chance,
         title=f"{task.metric_name.capitalize()} against length, 1 to {2 * hi} (at update {tested_at:,})"),
         key="train_general", width="stretch")
-    st.caption(tc.generalisation_note(trainer, result, test))
+    st.caption(train_view.generalisation_note(trainer, result, test))
     if task.name == "sum":
         st.plotly_chart(train_figures.prediction_figure(
             test.targets, u_test, test.lengths, (lo, hi), unit=9.0,
@@ -91,15 +90,15 @@ def live_view():
 live_view()
 
 st.subheader("Use the trained model")
-tc.model_section(trainer, running)
+model_files.model_section(trainer, running)
 
 if task.name == "next_char" and not running:
     st.subheader("Write with it")
     c1, c2 = st.columns([2, 3])
-    prompt = c1.text_input("start with", "the light ", key="train_prompt", max_chars=60)
-    temperature = c2.slider("temperature", 0.1, 2.0, 0.7, 0.1, key="train_temperature",
-                            help="low: always the likeliest next character (repetitive); high: more surprising, "
-                                 "more misspelt")
+    with c1:
+        prompt = ui.widget("write_prompt")
+    with c2:
+        temperature = ui.widget("write_temperature")
     text = tasks.sample_text(trainer.params, task, prompt, n_chars=300, temperature=temperature,
                              seed=int(s["seed"]))
     st.code(prompt.lower() + text, language=None, wrap_lines=True)
@@ -113,12 +112,12 @@ if task.name == "sum":
         "s^t = s^{t−1} + d_t/9. **tanh never exceeds 1**, so a tanh RNN must keep a shrunken total in tanh's nearly "
         "straight middle; a sequence twice as long pushes it into the bend, where tanh flattens, and the sums of "
         "long sequences come out too small (their dots fall below the diagonal above when f_s = tanh).")
-    compared = tc.compare_activations(trainer, running)
+    compared = train_run.compare_activations(trainer, running)
     if compared is not None:
         series = {f"f_s = {f}": v for f, v in compared["metric"].items()}
         st.plotly_chart(train_figures.generalisation_figure(
             compared["lengths"], series, (lo, hi), task.metric_name, False,
-            title=f"Relative error against length after {tc.COMPARE_UPDATES:,} updates, one RNN per f_s"),
+            title=f"Relative error against length after {train_run.COMPARE_UPDATES:,} updates, one RNN per f_s"),
             key="train_compare_chart", width="stretch")
         for f, msg in compared["stopped"].items():
             if msg:

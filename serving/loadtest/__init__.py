@@ -1,6 +1,6 @@
 """A class of simulated students that speak Streamlit's own websocket protocol (no browser).
 
-    python -m loadtest --url http://127.0.0.1:8501 --students 100 --seconds 60 --mean-gap 2
+    python -m serving.loadtest --url http://127.0.0.1:8501 --students 100 --seconds 60 --mean-gap 2
 
 Each simulated student is one websocket session: it opens a page, steps through time, changes a control,
 now and then switches page or trains for one update, the way a browser would (widgets are found by their

@@ -62,7 +62,7 @@ def choose_action(s: Session, rng: random.Random) -> tuple:
             return ("set", "bptt_tab", rng.choice(tabs))
         return _control(s, rng, ("bptt_objective", "bptt_rescale", "bptt_contrib_t", "bptt_k"))
     if page == "Padding and batches":
-        return _control(s, rng, ("pad_lengths_0", "pad_lengths_1", "pad_lengths_2", "pad_bias", "pad_extra", "pad_B"))
+        return _control(s, rng, ("padding_lengths_0", "padding_lengths_1", "padding_lengths_2", "padding_bias", "padding_extra", "padding_B"))
     if page == "Train and generalise":
         if s.has("train_one") and r < 0.55:
             return ("click", "train_one", None)                  # one minibatch update

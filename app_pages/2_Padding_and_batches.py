@@ -5,12 +5,11 @@ import streamlit as st
 
 from rnnviz import batch_figures, batching, core, figures, ui
 
-ui.page_setup()
 p = ui.model_sidebar()
 st.title("Padding and batches")
 st.markdown(
     "A minibatch is one array of shape B × T × I, so every sequence in it must have the same number of steps T. "
-    "Real sequences have different lengths. The seed's answer: **pad** each sequence with pad vectors (all zeros) "
+    "Real sequences have different lengths. The lesson text's answer: **pad** each sequence with pad vectors (all zeros) "
     "up to T, and make the RNN **return its state unchanged at a pad**. The state then stops moving after the "
     "sequence's own length, as if the pads were not there.")
 st.latex(r"s^t = \begin{cases} f_s\big([s^{t-1}\; i^t]\, W_s + b_s\big) & \text{if } i^t \text{ is not a pad}\\"
@@ -58,7 +57,7 @@ if (lengths == 0).any():
 # --- 2. States with and without the mask ---------------------------------------------------------------
 st.header("2 · The states, with the mask and without it")
 st.markdown(
-    "**Left**, the seed's RNN: after its length, each sequence's state is copied, so the hatched columns repeat "
+    "**Left**, the RNN as the lesson text defines it: after its length, each sequence's state is copied, so the shaded pad columns repeat "
     "the last real state exactly. **Right**, the same batch with no mask: every pad goes through f_s as an "
     "ordinary zero input, and the bias and the recurrent weights keep moving the state (inside the red box):")
 st.latex(r"z^t = [s^{t-1}\; \mathbf{0}]\, W_s + b_s = s^{t-1} W_{ss} + b_s")
@@ -139,7 +138,7 @@ if not has_pads.any():
 st.header("4 · Two ways to make minibatches")
 costs = batching.strategy_costs(batch.seqs, T)
 st.markdown(
-    "The seed first **groups sequences by length**, so no minibatch needs pads, and then pads **with a mask** so "
+    "The lesson text first **groups sequences by length**, so no minibatch needs pads, and then pads **with a mask** so "
     "that any sequences can share one batch. Both give the same outputs; they differ in the work done.")
 st.dataframe(pd.DataFrame({
     "work": ["batches = forward calls", "cells computed", "pad cells (computed, then thrown away)"],

@@ -16,10 +16,10 @@ import sys
 import time
 import urllib.request
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
-CLASS_ENV = {"MALLOC_ARENA_MAX": "2"}       # few malloc arenas: memory comes back after a class (rnnviz.ui.reclaim)
+CLASS_ENV = {"MALLOC_ARENA_MAX": "2"}       # few malloc arenas: memory comes back after a class (serving.reclaim)
 CLASS_OPTIONS = {"runner.postScriptGC": "false", "server.headless": "true", "browser.gatherUsageStats": "false",
                  "server.fileWatcherType": "none"}
 

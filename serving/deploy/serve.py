@@ -1,8 +1,8 @@
 """Serve rnnviz to a class: N Streamlit replicas behind nginx, sticky sessions, one shared cookie secret.
 
-    python deploy/serve.py start [--replicas 3] [--port 8080] [--run-dir /tmp/rnnviz-serve]
-    python deploy/serve.py status
-    python deploy/serve.py stop
+    python serving/deploy/serve.py start [--replicas 3] [--port 8080] [--run-dir /tmp/rnnviz-serve]
+    python serving/deploy/serve.py status
+    python serving/deploy/serve.py stop
 
 `start` writes RUN_DIR/nginx.conf from deploy/nginx.conf.template, a random server.cookieSecret
 (RUN_DIR/cookie_secret, mode 0600, handed to every replica in the environment, not on the command line),
@@ -27,9 +27,9 @@ import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))                                      # run as `python deploy/serve.py`
-from loadtest.server import CLASS_ENV, free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))                                      # run as `python serving/deploy/serve.py`
+from serving.loadtest.server import CLASS_ENV, free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
 TEMPLATE = pathlib.Path(__file__).with_name("nginx.conf.template")
 DEFAULT_RUN_DIR = pathlib.Path("/tmp/rnnviz-serve")
 MAX_UPLOAD_MB = 5

@@ -13,7 +13,7 @@ own, up to 8 per core, and Streamlit starts a thread for every rerun, so a class
 over many arenas, where a few live blocks keep whole pages from going back. Measured with 100 simulated
 students for 30 s (benchmarks/bench_class_load.py): peak RSS 401 MB, and 397 MB still held after they left;
 with mallopt from the first page run on, 301 / 272 MB; with MALLOC_ARENA_MAX=2 in the server's environment
-from its start (what deploy/serve.py and loadtest.server do), 244 / 192 MB.
+from its start (what serving/deploy/serve.py and serving.loadtest.server do), 244 / 192 MB.
 """
 import ctypes
 import gc

@@ -1,7 +1,7 @@
 """Simulate a class against a running rnnviz (loopback only), or start one for the run.
 
-    python -m loadtest --url http://127.0.0.1:8501 --students 100 --seconds 60
-    python -m loadtest --start --students 20 --seconds 20          # starts its own server on a free port
+    python -m serving.loadtest --url http://127.0.0.1:8501 --students 100 --seconds 60
+    python -m serving.loadtest --start --students 20 --seconds 20          # starts its own server on a free port
 """
 import argparse
 import asyncio
@@ -14,7 +14,7 @@ from .students import run_class
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__,
+    ap = argparse.ArgumentParser(prog="python -m serving.loadtest", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url", help="the app, e.g. http://127.0.0.1:8501 (loopback addresses only)")
     ap.add_argument("--start", action="store_true", help="start a server on a free loopback port for the run")

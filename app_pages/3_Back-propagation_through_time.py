@@ -8,7 +8,6 @@ from rnnviz import bptt, core, dynamics, ui
 from rnnviz import bptt_figures as bf
 from rnnviz.params import element_names
 
-ui.page_setup()
 p = ui.model_sidebar()
 st.title("Back-propagation through time")
 st.markdown("Unroll the RNN and give every step its **own copy** W_s^t of the weights. Now it is a feed-forward "
@@ -24,10 +23,8 @@ with c1:
     objective = ui.objective_controls(p)
 with c2:
     rho_now = dynamics.spectral_radius(p)
-    if st.toggle(f"rescale the recurrent block (the model's own ρ = {rho_now:.3f})", key="bptt_rescale",
-                 help="ρ, the spectral radius of W_s's state rows, decides whether gradients shrink or grow over steps"):
-        ui.number_default("bptt_rho", 1.0, 0.05, 3.0)
-        rho = st.slider("spectral radius ρ of the state rows of W_s", 0.05, 3.0, step=0.05, key="bptt_rho")
+    if ui.widget("bptt_rescale", label=f"rescale the recurrent block (the model's own ρ = {rho_now:.3f})"):
+        rho = ui.widget("bptt_rho")
         p = dynamics.scale_to_spectral_radius(p, rho) if rho_now > 0 else p
 if objective is None:
     st.stop()
@@ -45,10 +42,7 @@ if not all(np.isfinite(v).all() for v in bptt.grads_dict(g).values()):
     st.error("The gradient overflowed (inf or NaN): lower ρ or the weight scale to see it.")
     st.stop()
 
-TABS = ["Step backward", "Contributions and the proof", "The seed's derivation", "Vanishing and exploding",
-        "Truncation and clipping"]
-ui.choice_default("bptt_tab", TABS, TABS[0])
-step_tab, contrib_tab, seed_tab, vanish_tab, trunc_tab = st.tabs(TABS, key="bptt_tab", on_change="rerun")          # only the open tab is computed
+step_tab, contrib_tab, derivation_tab, vanish_tab, trunc_tab = ui.tabs("bptt_tab")   # only the open tab is computed
 
 if step_tab.open:
     with step_tab:
@@ -56,7 +50,7 @@ if step_tab.open:
 
         @st.fragment(run_every=interval)
         def backward_view():
-            n = ui.stepper("bptt_n", 0, T, label="steps back-propagated")
+            n = ui.stepper("bptt_n", 0, T)
             t = T + 1 - n                                              # n = 0 is the output; then t = T, T-1, ..., 1
             st.plotly_chart(bf.deltas_figure(g.deltas[0], pads, current=t if n else T + 1), key="bptt_deltas",
                             width="stretch")
@@ -67,14 +61,11 @@ if step_tab.open:
 if contrib_tab.open:
     with contrib_tab:
         names = {name: idx for name, (param, idx) in element_names(p).items() if param == "W_s"}
-        ui.number_default("bptt_contrib_t", max(int(tr.lengths[0]), 1), 1, max(T, 1))   # default: the last real step
-        t_sel = st.slider("step t whose copy to show", 1, max(T, 1), key="bptt_contrib_t", persist_state="page") if T else 0
+        t_sel = ui.widget("bptt_contrib_t", lo=1, hi=max(T, 1))
         if T:
             C = np.einsum("bi,bh->ih", g.xs[:, t_sel - 1], g.deltas[:, t_sel - 1])   # [s^{t-1} i^t]^T delta^t
             st.plotly_chart(bf.contribution_matrix_figure(C, H, t_sel), key="bptt_contrib_matrix", width="stretch")
-        ui.choice_default("bptt_element", names, next(iter(names)))
-        name = st.selectbox("weight", list(names), key="bptt_element", persist_state="page", help="named as in the lesson: W_s·· multiply the "
-                            "state, W_i·· the input")
+        name = ui.widget("bptt_element", choices=tuple(names))
         row, col = names[name]
         per_step = g.step_element("W_s", row, col)
         st.plotly_chart(bf.step_bars_figure(per_step, pads, title=f"dL/d{name}<sup>t</sup>: one bar per step's copy",
@@ -106,8 +97,8 @@ if contrib_tab.open:
                                         "Size of each step's copy's gradient", "norm"), key="bptt_step_norms",
                         width="stretch")
 
-if seed_tab.open:
-    with seed_tab:
+if derivation_tab.open:
+    with derivation_tab:
         st.markdown("The lesson first differentiates a non-recurrent output weight, then W_s00, where the product rule "
                     "unfolds through every step. With this model's numbers:")
         if p.f_o != "softmax" and objective.kind == "output component":
@@ -150,21 +141,16 @@ if vanish_tab.open:
 if trunc_tab.open:
     with trunc_tab:
         longest = int(tr.lengths.max())
-        ui.number_default("bptt_trunc_k", max(longest, 1), 0, max(longest, 1))
-        k = st.slider("truncate BPTT after k steps", 0, max(longest, 1), key="bptt_trunc_k", persist_state="page",
-                      help="back-propagate only through the sequence's last k real steps (pads have nothing to drop)")
+        k = ui.widget("bptt_trunc_k", lo=0, hi=max(longest, 1))
         full = bptt.grads_dict(g)
         cut = bptt.truncated(g, tr, k)
         keep = bptt.truncation_mask(tr, k)[0]
         st.plotly_chart(bf.step_bars_figure(g.step_norms("W_s"), pads, kept=keep,
                                             title="‖dL/dW_s^t‖ per step: blue kept, grey dropped", y_title="norm"),
                         key="bptt_trunc_bars", width="stretch")
-        CLIPS = ["no clipping", "element-wise", "global norm"]
-        ui.choice_default("bptt_clip_mode", CLIPS, CLIPS[0])
-        mode = st.radio("then clip the gradient", CLIPS, horizontal=True,
-                        key="bptt_clip_mode", persist_state="page")
-        ui.number_default("bptt_clip_c", 1.0, 1e-6)
-        c = st.number_input("clipping threshold c", min_value=1e-6, format="%.4g", key="bptt_clip_c", persist_state="page")
+        mode = ui.widget("bptt_clip_mode", horizontal=True)
+        c = ui.widget("bptt_clip_c", format="%.4g", disabled=mode == "no clipping",
+                      help="no clipping: c does nothing" if mode == "no clipping" else None)
         clipped, note = cut, ""
         if mode == "element-wise":
             clipped = bptt.clip_elementwise(cut, c)

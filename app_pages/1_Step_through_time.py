@@ -4,7 +4,6 @@ import streamlit as st
 import rnnviz as rv
 from rnnviz import core, diagrams, figures, latex, ui
 
-ui.page_setup()
 p = ui.model_sidebar()
 st.title("Step through time")
 st.markdown("The RNN reads one input vector per step. Each step uses **the same** weights W_s to turn the previous "
@@ -18,7 +17,7 @@ T = seq.n_steps
 pads = ~tr.mask[0]
 zmax = figures.symmetric_range(tr.states[0])                    # one colour range for every step, so colours compare
 if seq.note:
-    st.caption(f"Inputs: {seq.note}.")
+    st.caption(f"Inputs: {seq.note}.")                          # its typed characters are quoted (ui.sequence)
 st.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs", width="stretch")
 interval = ui.play_controls("step_t", 0, T)
 

@@ -32,8 +32,8 @@ import threading
 import types
 from concurrent.futures.process import BrokenProcessPool
 
-from . import training
-from .tasks import Task
+from rnnviz import training
+from rnnviz.tasks import Task
 
 WORKERS_ENV = "RNNVIZ_TRAIN_WORKERS"
 

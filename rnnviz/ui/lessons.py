@@ -1,4 +1,5 @@
-"""Guided lessons: each is a link (page and query, in the FIELDS of rnnviz.urlstate) plus what to look at.
+"""Guided lessons: each is a link (a page of rnnviz.ui.pages and link fields of rnnviz.ui.settings) plus what to
+look at.
 
 Open one as ?lesson=NAME; the caption then stands at the top of the page.
 """
@@ -8,14 +9,12 @@ import dataclasses
 @dataclasses.dataclass(frozen=True)
 class Lesson:
     title: str
-    page: str            # the file in pages/ (or "app.py")
+    page: str            # a key of rnnviz.ui.pages.PAGES
     query: dict          # link fields that set the model, sequence and step
     caption: str         # what to look at, and what to try
 
 
-STEP = "pages/1_Step_through_time.py"
-PADS = "pages/2_Padding_and_batches.py"
-BPTT = "pages/3_Back-propagation_through_time.py"
+STEP, PADS, BPTT = "step", "padding", "bptt"
 
 LESSONS = {
     "unrolled": Lesson(

@@ -1,0 +1,136 @@
+"""Links that reopen a view: the session restored from the address once, the address kept equal to the
+session, the link shown; guided lessons (?lesson=NAME) and hidden controls (?hide=...).
+
+Which fields a link has, and what each may be, is the settings table's (rnnviz.ui.settings); this module adds
+the view fields: lesson, hide, and w, the exact weights of a small model that was edited, trained or loaded
+(the float64 bytes of W_s, b_s, W_o, b_o, s0, base64url-encoded).
+"""
+import base64
+import urllib.parse
+
+import numpy as np
+import streamlit as st
+
+from ..params import PARAM_NAMES, Params
+from . import session
+from . import settings as table
+from .lessons import LESSONS
+from .model import current_params, model_settings
+
+MAX_LINK_WEIGHTS = 256          # more numbers than this and the link offers the model file instead
+
+
+def encode_weights(p: Params) -> str | None:
+    """W_s, b_s, W_o, b_o, s0 as base64url of their float64 bytes (exact), or None for a model too large."""
+    flat = np.concatenate([getattr(p, n).ravel() for n in PARAM_NAMES])
+    if flat.size > MAX_LINK_WEIGHTS:
+        return None
+    return base64.urlsafe_b64encode(flat.astype("<f8").tobytes()).decode("ascii").rstrip("=")
+
+
+def decode_weights(text: str, like: Params) -> Params:
+    """Params shaped like `like` (its sizes and activations) with the weights from encode_weights' text.
+
+    ValueError, saying what is wrong, for text that is not base64, has the wrong length or holds NaN/inf.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        raise ValueError("the weights in the link (w=) are not valid base64") from None
+    sizes = [getattr(like, n).size for n in PARAM_NAMES]
+    if len(raw) != 8 * sum(sizes):
+        raise ValueError(f"the weights in the link (w=) hold {len(raw) // 8} numbers; this model needs {sum(sizes)}")
+    flat = np.frombuffer(raw, dtype="<f8").astype(np.float64)
+    arrays, start = {}, 0
+    for name, size in zip(PARAM_NAMES, sizes):
+        arrays[name] = flat[start:start + size].reshape(getattr(like, name).shape)
+        start += size
+    return like.replace(**arrays)                     # validates: NaN or inf is refused with a message
+
+
+def restore(page_key: str) -> str | None:
+    """Once per session, before any widget is drawn: apply the link's settings (over its lesson's), and say
+    what it got wrong. Returns the page to switch to: the lesson's, when a lesson link opens the home page."""
+    if session.get("restored"):
+        return None
+    session.put("restored", True)
+    query = session.query_params()
+    name = query.get("lesson")
+    lesson = LESSONS.get(name or "")
+    problems = []
+    if name is not None and lesson is None:
+        problems.append(f"there is no lesson {table.quote(name)} (the lessons are {', '.join(LESSONS)})")
+    values, bad = table.parse_query({**(lesson.query if lesson else {}), **query})   # the link's own fields win
+    hide, bad_hide = table.parse_hide(query.get("hide", ""))
+    problems += bad + bad_hide
+    for setting, value in values.items():
+        session.set_value(setting, value)
+    session.put("link_pending", set(values))
+    session.put("lesson", name if lesson else None)
+    session.put("hide", hide)
+    params = model_settings().init()
+    if "w" in query:
+        try:
+            params = decode_weights(query["w"], params)
+        except ValueError as err:
+            problems.append(f"{err}; using the weights the seed draws")
+    session.put("params_drawn_from", model_settings())
+    session.replace_params(params)
+    for problem in problems:
+        session.notice("warning", f"The link was not fully understood: {problem}.")
+    if lesson and page_key != lesson.page and page_key == "home":
+        return lesson.page
+    return None
+
+
+def _link_weights() -> tuple:
+    """(the link's w field or None, too large for a link?): the weights travel when they are not what the
+    settings draw (edited, trained or loaded). Worked out once per version of the parameters."""
+    version = session.params_version()
+    cached = session.get("link_weights")
+    if cached is None or cached[0] != version:
+        weights, too_large = None, False
+        if not current_params().equals(model_settings().init()):
+            weights = encode_weights(current_params())
+            too_large = weights is None
+        cached = (version, weights, too_large)
+        session.put("link_weights", cached)
+    return cached[1], cached[2]
+
+
+def sync() -> None:
+    """Write the session's state into the address bar, so that the browser's URL is always the share link."""
+    query = table.to_query(session.all_values())
+    if session.get("lesson"):
+        query["lesson"] = session.get("lesson")
+    if session.get("hide"):
+        query["hide"] = ",".join(session.get("hide"))
+    weights, _ = _link_weights()
+    if weights is not None:
+        query["w"] = weights
+    session.set_query_params(query)
+
+
+def link_box() -> None:
+    """The link to the view as it is now, in a box with a copy button."""
+    query = urllib.parse.urlencode(session.query_params())                   # as the address bar spells it
+    st.code(session.context_url() + ("?" + query if query else ""), language=None, wrap_lines=True)
+    if _link_weights()[1]:
+        st.caption(f"This link does not carry this model's edited or trained weights (more than "
+                   f"{MAX_LINK_WEIGHTS} numbers): it reopens the weights the seed draws. Share the model file "
+                   "(Export) as well.")
+
+
+def share_panel(page_key: str) -> None:
+    """The lesson's caption (on its own page), and the link to this view with a copy button."""
+    lesson = LESSONS.get(session.get("lesson") or "")
+    if lesson and lesson.page == page_key:
+        st.info(f"**Lesson: {lesson.title}.** {lesson.caption}")
+    if session.hidden("share"):
+        return
+    with st.sidebar.expander("Share this view", icon=":material/link:"):
+        link_box()
+        st.caption("Copy the link (button at the top right of the box): it reopens this page with the same model, "
+                   "sequence and step, and the same lesson and hidden controls. The address bar always holds it. "
+                   "A teacher can add &hide= with names of controls (their link fields, e.g. seed,scale) or of "
+                   f"sections: {', '.join(table.PANELS)}.")
