@@ -20,12 +20,13 @@ if seq.note:
     st.caption(f"Inputs: {seq.note}.")                          # its typed characters are quoted (ui.sequence)
 st.plotly_chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs", width="stretch")
 interval = ui.play_controls("step_t", 0, T)
+reveal = ui.widget("step_reveal")
 
 
 @st.fragment(run_every=interval)
 def stepped_view():                                             # a step reruns only this: keep it cheap
     t = ui.stepper("step_t", 0, T)
-    st.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax), key="step_states",
+    st.plotly_chart(figures.states_figure(tr.states[0], tr.mask[0], current=t, zmax=zmax, reveal=reveal), key="step_states",
                     width="stretch")
     ui.step_arithmetic(p, tr, t)
     st.graphviz_chart(diagrams.unrolled_dot(pads, current=t, labels=seq.labels), width="stretch")

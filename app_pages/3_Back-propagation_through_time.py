@@ -47,12 +47,13 @@ step_tab, contrib_tab, derivation_tab, vanish_tab, trunc_tab = ui.tabs("bptt_tab
 if step_tab.open:
     with step_tab:
         interval = ui.play_controls("bptt_n", 0, T)
+        reveal = ui.widget("bptt_reveal")
 
         @st.fragment(run_every=interval)
         def backward_view():
             n = ui.stepper("bptt_n", 0, T)
             t = T + 1 - n                                              # n = 0 is the output; then t = T, T-1, ..., 1
-            st.plotly_chart(bf.deltas_figure(g.deltas[0], pads, current=t if n else T + 1), key="bptt_deltas",
+            st.plotly_chart(bf.deltas_figure(g.deltas[0], pads, current=t if n else T + 1, reveal=reveal), key="bptt_deltas",
                             width="stretch")
             ui.backward_step(p, tr, g, t)
 

@@ -11,11 +11,13 @@ KEPT, DROPPED, PAD = "#1f77b4", "rgba(150,150,150,0.6)", "rgba(200,200,200,0.6)"
 THEME_COLOURS = [f"#{k:06d}" for k in range(1, 11)]
 
 
-def deltas_figure(deltas, pads, current=None) -> FigureSpec:
-    """delta^t = dL/dz^t for t = 1..T (deltas (T, H)); filled right to left up to the current step."""
+def deltas_figure(deltas, pads, current=None, reveal: bool = True) -> FigureSpec:
+    """delta^t = dL/dz^t for t = 1..T (deltas (T, H)); filled right to left up to the current step (the steps
+    before it are greyed when reveal, else empty)."""
     d = np.asarray(deltas)
     return step_heatmap(d, first_step=1, unit_names=[f"δ_{k}" for k in range(d.shape[1])], pads=pads,
-                        current=current, backward=True, title="δ<sup>t</sup> = dL/dz<sup>t</sup>", value_name="δ")
+                        current=current, backward=True, title="δ<sup>t</sup> = dL/dz<sup>t</sup>", value_name="δ",
+                        reveal=reveal)
 
 
 def weight_row_names(H: int, I: int) -> list:

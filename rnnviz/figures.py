@@ -26,12 +26,12 @@ def symmetric_range(*arrays, floor: float = 1e-12) -> float:
 
 def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, current=None, zmax=None,
                  title: str = "", value_name: str = "value", height: int | None = None,
-                 backward: bool = False) -> FigureSpec:
+                 backward: bool = False, reveal: bool = True) -> FigureSpec:
     """Heatmap of per-step vectors: values (n_steps, n_units), column j is step first_step + j.
 
     pads: (n_steps,) bool, True where the step is a pad (hatched, tick labelled "pad").
-    current: the step to outline; later steps (earlier ones when backward) are greyed as not yet reached.
-    None shows every step plainly.
+    current: the step to outline; later steps (earlier ones when backward) are not reached yet: greyed when
+    reveal, else left empty (no colour, no hover value: they are not computed yet). None shows every step.
     zmax: colour range [-zmax, zmax]; by default the largest finite |value|.
     """
     v = np.asarray(values, dtype=np.float64)
@@ -40,9 +40,12 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
     names = list(unit_names) if unit_names is not None else [str(k) for k in range(n_units)]
     pads = np.zeros(n_steps, bool) if pads is None else np.asarray(pads, bool)
     r = symmetric_range(v) if zmax is None else float(zmax)
-    finite = np.isfinite(v)
-    data = [dict(type="heatmap", z=np.where(finite, v, np.nan).T,   # (n_units, n_steps); NaN = no colour
-                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING,
+    reached = np.ones(n_steps, bool)
+    if current is not None and not reveal:
+        reached = steps >= current if backward else steps <= current
+    finite = np.isfinite(v) | ~reached[:, None]                            # unreached cells are empty, not overflow
+    data = [dict(type="heatmap", z=np.where(np.isfinite(v) & reached[:, None], v, np.nan).T,   # NaN = no colour
+                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, hoverongaps=False,
                  xgap=1 if n_steps <= 60 else 0, ygap=1 if n_units <= 32 else 0,   # gaps would hide small cells
                  colorbar=dict(title=dict(text=value_name), thickness=12),
                  hovertemplate=f"{value_name} = %{{z:.10g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")]
@@ -53,13 +56,13 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
                          text=[str(x) for x in v[t_bad, u_bad]],
                          hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
     shapes = [_column(a, b, fillcolor=PAD_FILL, line=dict(width=0)) for a, b in _runs(steps, pads)]
-    if current is not None:
+    if current is not None and reveal:
         if backward and current > steps[0]:                                   # back-propagation runs right to left
             shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line=dict(width=0)))
         if not backward and current < steps[-1]:
             shapes.append(_column(current + 1, steps[-1], fillcolor=FUTURE_FILL, line=dict(width=0)))
-        if steps[0] <= current <= steps[-1]:
-            shapes.append(_column(current, current, line=dict(color="black", width=3)))
+    if current is not None and steps[0] <= current <= steps[-1]:
+        shapes.append(_column(current, current, line=dict(color="black", width=3)))
     ticks = [f"{t}<br>pad" if pad else str(t) for t, pad in zip(steps, pads)]
     shown = steps % _tick_spacing(n_steps) == 0 if n_steps > 16 else np.ones(n_steps, bool)   # readable ticks
     layout = dict(title=dict(text=title), uirevision=UIREVISION, shapes=shapes, showlegend=False,
@@ -97,12 +100,13 @@ def _column(first: int, last: int, **style) -> dict:
 
 
 def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>",
-                  height: int | None = None) -> FigureSpec:
-    """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps."""
+                  height: int | None = None, reveal: bool = True) -> FigureSpec:
+    """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps; reveal=False
+    leaves the states after `current` empty (see step_heatmap)."""
     s = np.asarray(states)
     pads = None if lengths_mask is None else np.concatenate([[False], ~np.asarray(lengths_mask, bool)])
     return step_heatmap(s, first_step=0, unit_names=[f"s_{k}" for k in range(s.shape[1])], pads=pads,
-                        current=current, zmax=zmax, title=title, value_name="s", height=height)
+                        current=current, zmax=zmax, title=title, value_name="s", height=height, reveal=reveal)
 
 
 def inputs_figure(inputs, lengths_mask=None, current=None, title="Inputs i<sup>1</sup> … i<sup>T</sup>") -> FigureSpec:

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
+from rnnviz import bptt_figures as bf
 from rnnviz import figures, train_figures
 from figdata import decode, heatmap_z
 
@@ -63,3 +64,20 @@ def test_a_long_loss_curve_is_drawn_as_exact_bin_means():
         assert x[b] == (edges[b] + 1 + edges[b + 1]) / 2                 # the middle update of the bin (1-based)
     short_x, short_y = train_figures.binned(losses[:50], max_points=100)
     assert np.array_equal(short_x, np.arange(1, 51)) and np.array_equal(short_y, losses[:50])
+
+
+def test_states_appear_only_once_computed_unless_revealed():
+    states = np.arange(12.0).reshape(4, 3) - 5                          # s^0..s^3
+    hidden = figures.states_figure(states, current=1, reveal=False).to_dict()["data"][0]
+    z = decode(hidden["z"]).T                                            # (steps, units)
+    assert np.array_equal(z[:2], states[:2]) and np.isnan(z[2:]).all()   # s^2, s^3 not computed yet: empty
+    assert hidden["hoverongaps"] is False                                # and no hover value for them
+    shown = figures.states_figure(states, current=1, reveal=True).to_dict()
+    assert np.array_equal(decode(shown["data"][0]["z"]).T, states)
+    assert any(s.get("fillcolor") == figures.FUTURE_FILL for s in shown["layout"]["shapes"])
+
+
+def test_deltas_appear_from_the_end_backward():
+    deltas = np.arange(8.0).reshape(4, 2) + 1                            # delta^1..delta^4
+    z = decode(bf.deltas_figure(deltas, np.zeros(4, bool), current=3, reveal=False).to_dict()["data"][0]["z"]).T
+    assert np.isnan(z[:2]).all() and np.array_equal(z[2:], deltas[2:])  # delta^4, delta^3 computed so far

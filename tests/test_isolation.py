@@ -19,7 +19,7 @@ import pytest
 
 import rnnviz
 import rnnviz as rv
-from apptest_util import open_page, open_weights, set_model
+from apptest_util import open_page, open_weights, reveal, set_model
 from figdata import chart_spec, heatmap_z
 from rnnviz.ui.model import ModelSettings
 from rnnviz.ui.pages import PAGES
@@ -53,7 +53,7 @@ def step(at, key="step_t"):
 # ---- two sessions, interleaved ------------------------------------------------------------------------------
 
 def test_model_steps_and_edited_weights_stay_in_their_session():
-    a, b = open_page(STEP), open_page(STEP)
+    a, b = reveal(open_page(STEP)), reveal(open_page(STEP))
     base = plotted_states(b)
 
     set_model(a, H=5, seed=7, f_s="relu")                                 # a changes its model ...
@@ -84,7 +84,7 @@ def test_model_steps_and_edited_weights_stay_in_their_session():
 
 
 def test_two_sessions_editing_at_once_keep_their_own_weights():
-    a, b = open_page(STEP), open_page(STEP)
+    a, b = reveal(open_page(STEP)), reveal(open_page(STEP))
     open_weights(a)
     open_weights(b)
     for at in (a, b):

@@ -4,7 +4,7 @@ import pytest
 
 import rnnviz as rv
 from rnnviz import bptt, dynamics, presets
-from apptest_util import make_it_overflow, open_page, set_model
+from apptest_util import make_it_overflow, open_page, reveal, set_model
 from figdata import chart_spec, decode, heatmap_z, outlined_step
 
 PAGE = "bptt"
@@ -35,6 +35,8 @@ def at():
 
 
 def test_deltas_fill_from_the_right_and_equal_backward(at):
+    assert np.isnan(heatmap_z(chart_spec(at, "bptt_deltas"))).all()      # at the output no δ is computed yet
+    reveal(at, "bptt_reveal")
     p = at.session_state["params"]
     x, lengths = page_sequence(at)
     tr = rv.forward(p, x, lengths)

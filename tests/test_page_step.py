@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from apptest_util import make_it_overflow, open_page, open_weights
+from apptest_util import make_it_overflow, open_page, open_weights, reveal
 from figdata import chart_spec, decode, heatmap_z, outlined_step
 
 PAGE = "step"
@@ -24,6 +24,7 @@ def at():
 
 
 def test_states_plotted_are_the_cores(at):
+    reveal(at)                                                            # every state, computed or not yet
     p = at.session_state["params"]
     inputs, lengths = shown_sequence(at)
     tr = rv.forward(p, inputs, lengths)
@@ -79,6 +80,7 @@ def test_play_advances_and_pause_stops(at):
 
 
 def test_editing_one_weight_recomputes(at):
+    reveal(at)
     at.slider(key="step_t").set_value(2).run()
     open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
@@ -120,3 +122,13 @@ def test_a_weight_that_is_not_a_finite_number_is_refused_and_changes_nothing(at,
     assert not at.exception
     assert at.session_state["params"].equals(before)
     assert any("Not applied" in e.value for e in at.error)
+
+
+def test_states_fill_in_as_they_are_computed_and_the_toggle_shows_them_all(at):
+    at.slider(key="step_t").set_value(2).run()
+    z = heatmap_z(chart_spec(at, "step_states")).T                       # (T+1, H)
+    tr = rv.forward(at.session_state["params"], *shown_sequence(at))
+    np.testing.assert_array_equal(z[:3], tr.states[0, :3])
+    assert np.isnan(z[3:]).all()
+    at.toggle(key="step_reveal").set_value(True).run()
+    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "step_states")).T, tr.states[0])

@@ -131,8 +131,12 @@ ROWS = (
     # ---- stepping forward (step page) and backward (BPTT page) ----
     _row("step", "t", "t", int, 0, "step t", widget="slider", lo=0, hi=MAX_STEPS),
     _choice("step", "speed", None, SPEEDS, 2, "speed (steps per second)", widget="select_slider"),
+    _row("step", "reveal", "future", bool, False, "show the states not computed yet (faded)", widget="toggle",
+         help="off: a state appears when its step is computed; on: all of them, the later ones faded"),
     _row("bptt", "n", "n", int, 0, "steps back-propagated", widget="slider", lo=0, hi=MAX_STEPS),
     _choice("bptt", "speed", None, SPEEDS, 2, "speed (steps per second)", widget="select_slider"),
+    _row("bptt", "reveal", "bfuture", bool, False, "show the δ not computed yet (faded)", widget="toggle",
+         help="off: δᵗ appears when back-propagation reaches step t; on: all of them, the earlier ones faded"),
     # ---- what the BPTT page differentiates, and its tabs ----
     _choice("bptt", "objective", "obj", bptt.OBJECTIVES, bptt.OBJECTIVES[0], "differentiate",
             help="output component: the lesson text's do_k/dW; or a loss against a target"),

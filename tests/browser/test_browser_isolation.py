@@ -1,6 +1,6 @@
 """Two students in two real browser contexts on one server: one's edits and steps never reach the other."""
 
-STEP = "Step_through_time"
+STEP = "Step_through_time?future=1"                 # every state drawn: a step moves only the outline
 
 
 def test_two_browsers_keep_their_own_model_and_step(page, new_page, app):

@@ -22,7 +22,7 @@ def sidebar_values(page) -> dict:
 
 def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app):
     # A non-default model: f_s, seed, scale and s0 from a link, H typed into the sidebar; then step to t = 3.
-    app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned")
+    app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned&future=1")
     app.set_state_size(page, 4)
     for t in (1, 2, 3):
         app.click(page, "step_t_forward")

@@ -1,6 +1,8 @@
 """Every page opens in a real browser: no exception box, charts drawn by plotly, no JavaScript error."""
 import pytest
 
+from .conftest import wait_idle
+
 PAGES = [("", "How a recurrent neural network remembers"), ("Step_through_time", "Step through time"),
          ("Padding_and_batches", "Padding and batches"),
          ("Back-propagation_through_time", "Back-propagation through time")]
@@ -27,3 +29,25 @@ def test_the_sidebar_lists_every_page(page, app):
     links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
     for name in ("Step through time", "Padding and batches", "Back-propagation through time", "Train and generalise"):
         assert any(name in text for text in links), links
+
+
+@pytest.mark.parametrize("path", ["Back-propagation_through_time", "Train_and_generalise"])
+def test_a_deep_link_on_a_fresh_server_goes_through_the_app(browser, path, tmp_path):
+    """The first request a just-started server gets names a page: the navigation, the link's settings and
+    the share box are there (the page ran through app.py, not on its own)."""
+    from serving.loadtest.server import Server
+    with Server(log=tmp_path / "server.log") as fresh:
+        context = browser.new_context(viewport={"width": 1400, "height": 1400})
+        try:
+            page = context.new_page()
+            page.goto(f"{fresh.url}/{path}?H=5&tr_H=9&nosuch=1")
+            wait_idle(page)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            nav = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+            assert any("The RNN" in text for text in nav), nav               # the home page by its title
+            assert "nosuch" in " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+            assert page.get_by_text("Share this view").count() == 1
+            query = page.evaluate("location.search")
+            assert ("H=5" in query) if path != "Train_and_generalise" else ("tr_H=9" in query), query
+        finally:
+            context.close()

@@ -4,7 +4,7 @@ STEP = "Step_through_time"
 
 
 def test_forward_and_back_move_the_slider_and_the_chart(page, app):
-    app.open(page, STEP)
+    app.open(page, STEP + "?future=1")                                   # every state drawn: a step moves the outline
     assert app.slider(page, "step_t") == 0
     assert app.chart(page, "step_states")["current"] == 0
     z0 = app.chart(page, "step_states")["z_sent"]
@@ -67,3 +67,13 @@ def test_bptt_steps_backward_from_the_output(page, app):
         app.idle(page)
     assert f"Step t = {T - 1}" in page.inner_text('[data-testid="stMain"]')   # the explanation follows the step
     assert app.exceptions(page) == []
+
+
+def test_a_state_appears_when_its_step_is_computed(page, app):
+    app.open(page, STEP)
+    for t in (1, 2):
+        app.click(page, "step_t_forward")
+        app.wait_step(page, "step_t", "step_states", t)
+    z = app.chart(page, "step_states")["z"]                             # rows: units; columns: s^0..s^T
+    assert all(v is not None and v == v for row in z for v in row[: t + 1])
+    assert all(v is None or v != v for row in z for v in row[t + 1:])   # not computed yet: empty (NaN)
