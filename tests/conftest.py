@@ -2,10 +2,16 @@
 
 Session-scoped factory fixtures (not plain imports), so hypothesis tests can use them too.
 """
+import os
+import tempfile
+
 import numpy as np
 import pytest
 
 import rnnviz as rv
+
+# The app's model store (serving.model_store) writes where RNNVIZ_DATA_DIR says: a folder of this test run's own.
+os.environ.setdefault("RNNVIZ_DATA_DIR", tempfile.mkdtemp(prefix="rnnviz-test-store-"))
 
 
 def make_case(B=3, T=5, I=2, H=3, O=2, f_s="tanh", f_o="identity", seed=0, lengths=None, learned_s0=True):

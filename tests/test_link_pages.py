@@ -99,6 +99,7 @@ PANEL_CHECKS = {
     "share": ("step", lambda at: "Share this view" in expander_labels(at)),
     "export": ("bptt", lambda at: "Export" in expander_labels(at)),
     "source": ("padding", lambda at: any(label.startswith("The code") for label in expander_labels(at))),
+    "open": ("bptt", lambda at: "Open a model file" in expander_labels(at)),
 }
 
 

@@ -3,7 +3,7 @@ import streamlit as st
 
 from serving import reclaim
 
-from . import links, session
+from . import links, model_files, session
 from .pages import HOME, PAGES
 
 
@@ -22,4 +22,5 @@ def run() -> None:
     session.show_notices()
     links.sync()
     links.share_panel(key)
+    model_files.open_file_panel()
     nav.run()

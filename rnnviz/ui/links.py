@@ -2,8 +2,10 @@
 session, the link shown; guided lessons (?lesson=NAME) and hidden controls (?hide=...).
 
 Which fields a link has, and what each may be, is the settings table's (rnnviz.ui.settings); this module adds
-the view fields: lesson, hide, and w, the exact weights of a small model that was edited, trained or loaded
-(the float64 bytes of W_s, b_s, W_o, b_o, s0, base64url-encoded).
+the view fields: lesson, hide, and the weights of a model that was edited, trained or loaded (not what its
+settings draw): w=, the exact float64 bytes of W_s, b_s, W_o, b_o, s0 base64url-encoded, for a small model
+(the link then works without the store), and m=<id> for any larger one, the id of its exact bytes in the
+model store that every replica shares (serving.model_store).
 """
 import base64
 import urllib.parse
@@ -11,11 +13,13 @@ import urllib.parse
 import numpy as np
 import streamlit as st
 
+from serving import model_store
+
 from ..params import PARAM_NAMES, Params
 from . import session
 from . import settings as table
 from .lessons import LESSONS
-from .model import current_params, model_settings
+from .model import adopt_params, current_params, fits_sidebar, model_settings
 
 MAX_LINK_WEIGHTS = 256          # more numbers than this and the link offers the model file instead
 
@@ -76,6 +80,12 @@ def restore(page_key: str) -> str | None:
             problems.append(f"{err}; using the weights the seed draws")
     session.put("params_drawn_from", model_settings())
     session.replace_params(params)
+    if "m" in query:
+        try:
+            _open_stored(query["m"])
+        except ValueError as err:
+            problems.append(f"the model in the link (m={table.quote(query['m'])}) could not be opened: {err}; "
+                            "using the weights the seed draws")
     for problem in problems:
         session.notice("warning", f"The link was not fully understood: {problem}.")
     if lesson and page_key != lesson.page and page_key == "home":
@@ -83,17 +93,34 @@ def restore(page_key: str) -> str | None:
     return None
 
 
-def _link_weights() -> tuple:
-    """(the link's w field or None, too large for a link?): the weights travel when they are not what the
-    settings draw (edited, trained or loaded). Worked out once per version of the parameters."""
+def _open_stored(model_id: str) -> None:
+    """Make the stored model the session's, with the sizes and activations it has (the link's own I, H, O,
+    f_s, f_o are those of the model that was shared). ValueError saying why it cannot be opened."""
+    p = model_store.shared_store().get(model_id)
+    adopt_params(p)
+
+
+def _link_model() -> tuple:
+    """({field: value} the link needs for the weights, or {}; what the link does not carry, or None). The
+    weights travel when they are not what the settings draw (edited, trained or loaded): inline (w=) when
+    small, by their id in the model store (m=) otherwise. Worked out once per version of the parameters."""
     version = session.params_version()
     cached = session.get("link_weights")
     if cached is None or cached[0] != version:
-        weights, too_large = None, False
-        if not current_params().equals(model_settings().init()):
-            weights = encode_weights(current_params())
-            too_large = weights is None
-        cached = (version, weights, too_large)
+        fields, missing = {}, None
+        p = current_params()
+        if not p.equals(model_settings().init()):
+            inline = encode_weights(p)
+            if inline is not None:
+                fields = {"w": inline}
+            else:
+                try:
+                    fields = {"m": model_store.shared_store().put(p, session=session.token())}
+                except ValueError as err:                          # ModelStoreError: say why, keep working
+                    missing = (f"this model's edited or trained weights ({err}); it reopens the weights the "
+                               "seed draws. Download the model file (Export) and open it with 'Open a model "
+                               "file' instead")
+        cached = (version, fields, missing)
         session.put("link_weights", cached)
     return cached[1], cached[2]
 
@@ -105,20 +132,21 @@ def sync() -> None:
         query["lesson"] = session.get("lesson")
     if session.get("hide"):
         query["hide"] = ",".join(session.get("hide"))
-    weights, _ = _link_weights()
-    if weights is not None:
-        query["w"] = weights
+    query.update(_link_model()[0])
     session.set_query_params(query)
 
 
-def link_box() -> None:
-    """The link to the view as it is now, in a box with a copy button."""
+def link_box(page_key: str | None = None) -> None:
+    """The link to the view as it is now, in a box with a copy button, and what it does not carry."""
     query = urllib.parse.urlencode(session.query_params())                   # as the address bar spells it
     st.code(session.context_url() + ("?" + query if query else ""), language=None, wrap_lines=True)
-    if _link_weights()[1]:
-        st.caption(f"This link does not carry this model's edited or trained weights (more than "
-                   f"{MAX_LINK_WEIGHTS} numbers): it reopens the weights the seed draws. Share the model file "
-                   "(Export) as well.")
+    missing = _link_model()[1]
+    if page_key == "train":
+        missing = ("the network being trained here: it reopens the training settings, and training starts again "
+                   "from the seed. 'Open in the other lessons' makes the trained network the model that links "
+                   "carry; or download the model file")
+    if missing:
+        st.caption(f"This link does not carry {missing}.")
 
 
 def share_panel(page_key: str) -> None:
@@ -129,7 +157,7 @@ def share_panel(page_key: str) -> None:
     if session.hidden("share"):
         return
     with st.sidebar.expander("Share this view", icon=":material/link:"):
-        link_box()
+        link_box(page_key)
         st.caption("Copy the link (button at the top right of the box): it reopens this page with the same model, "
                    "sequence and step, and the same lesson and hidden controls. The address bar always holds it. "
                    "A teacher can add &hide= with names of controls (their link fields, e.g. seed,scale) or of "

@@ -1,4 +1,5 @@
-"""The trained model in and out: open it in the other lessons, download it, continue from a file."""
+"""Models in and out: any page opens a model file (the sidebar's 'Open a model file'); the training lab opens
+its trained model in the other lessons, downloads it, and continues from a file."""
 import streamlit as st
 
 from .. import model_io, tasks, training
@@ -66,3 +67,27 @@ def model_section(trainer: training.Trainer, running: bool) -> None:
     elif too_big:
         st.caption(f"Cannot open it in the other lessons: {too_big}. Download and upload work.")
     show_message()
+
+
+def _open_file() -> None:
+    """on_change of the sidebar's uploader: a valid model file of any shape the sidebar allows becomes the
+    model of every lesson; anything else is a message, and the model stays as it was."""
+    f = session.get("open_upload")
+    if f is None:
+        return
+    try:
+        adopt_params(model_io.load(f.getvalue(), f.name))
+    except ValueError as err:
+        session.notice("error", f"{quote(f.name)} was not opened, and nothing changed: {err}.")
+        return
+    session.notice("success", f"Opened {quote(f.name)}: it is now the model of every lesson.")
+
+
+def open_file_panel() -> None:
+    """The sidebar's 'Open a model file' box (.npz or .json, as Export and the training lab save them)."""
+    if session.hidden("open"):
+        return
+    with st.sidebar.expander("Open a model file", icon=":material/upload_file:"):
+        st.file_uploader("a model saved by rnnviz (.npz or .json)", type=["npz", "json"], key="open_upload",
+                         on_change=_open_file, help=f"any sizes up to I = {LIMITS['I']}, H = {LIMITS['H']}, "
+                                                    f"O = {LIMITS['O']}; its weights replace the current model's")

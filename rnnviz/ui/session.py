@@ -12,6 +12,8 @@ Widgets' own values are forgotten by Streamlit when a widget is not drawn (anoth
 so a setting lives in its group's dict and the widget shows it: `widget` copies the value into the widget's
 key before drawing it, and the widget's on_change copies a new value back.
 """
+import secrets
+
 import streamlit as st
 
 from . import settings as table
@@ -21,7 +23,9 @@ KEYS = {
     "params": "the session's current Params (drawn from the model settings, edited, trained or loaded)",
     "params_version": "a counter that changes whenever params are replaced (editors and link caches key on it)",
     "params_drawn_from": "the ModelSettings the params were last drawn from (a change draws fresh ones)",
-    "link_weights": "(params_version, the link's w field or None, too large?) worked out once per version",
+    "link_weights": "(params_version, the link's weight fields, what it does not carry) worked out once per version",
+    "token": "an opaque random id of this browser session (the model store counts new models per session)",
+    "open_upload": "the model file being opened from the sidebar (any page)",
     # the view a link opened
     "restored": "True once the link of this session has been read",
     "lesson": "the name of the lesson the link opened, or None",
@@ -54,6 +58,13 @@ def _known(key: str) -> str:
     if key not in KEYS and not key.startswith(PREFIXES):
         raise KeyError(f"{key!r} is not a session key listed in rnnviz.ui.session.KEYS")
     return key
+
+
+def token() -> str:
+    """This session's opaque id (random, made on first use; it names nothing about the student)."""
+    if get("token") is None:
+        put("token", secrets.token_urlsafe(16))
+    return get("token")
 
 
 def get(key: str, default=None):

@@ -225,10 +225,10 @@ PANELS = {
     "model": "the model controls in the sidebar", "sequence": "the sequence controls in the sidebar",
     "weights": "the weight editors", "inputs": "the input-vector editor", "step_link": "the link button beside "
     "the step controls", "share": "the 'Share this view' box", "export": "the Export panel",
-    "source": "the code behind the page",
+    "source": "the code behind the page", "open": "the 'Open a model file' box",
 }
 HIDEABLE = tuple(PANELS) + tuple(f for f, row in BY_FIELD.items() if row.widget != "tabs")   # a tab bar stays
-VIEW_FIELDS = ("lesson", "hide", "w")                  # link fields that are not settings (session.py reads them)
+VIEW_FIELDS = ("lesson", "hide", "w", "m")             # link fields that are not settings (links.py reads them)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters other than tab and newline
 

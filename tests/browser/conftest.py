@@ -51,7 +51,8 @@ def server(_browser_ready, tmp_path_factory):
     """`streamlit run app.py` with the class settings on a free port; yields its base URL ("http://127.0.0.1:PORT/")."""
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     server_log[0] = log_path
-    with Server(log=log_path) as running:
+    store = tmp_path_factory.mktemp("model-store")                  # this run's own model store
+    with Server(log=log_path, env={"RNNVIZ_DATA_DIR": str(store)}) as running:
         yield running.url + "/"
 
 
