@@ -11,33 +11,46 @@ KEPT, DROPPED, PAD = "#1f77b4", "rgba(150,150,150,0.6)", "rgba(200,200,200,0.6)"
 THEME_COLOURS = [f"#{k:06d}" for k in range(1, 11)]
 
 
-def deltas_figure(deltas, pads, current=None, reveal: bool = True) -> FigureSpec:
-    """delta^t = dL/dz^t for t = 1..T (deltas (T, H)); filled right to left up to the current step (the steps
-    before it are greyed when reveal, else empty)."""
+def deltas_figure(deltas, pads, current=None) -> FigureSpec:
+    """delta^t = dL/dz^t for t = 1..T (deltas (T, H)); filled right to left up to the current step."""
     d = np.asarray(deltas)
     return step_heatmap(d, first_step=1, unit_names=[f"δ_{k}" for k in range(d.shape[1])], pads=pads,
-                        current=current, backward=True, title="δ<sup>t</sup> = dL/dz<sup>t</sup>", value_name="δ",
-                        reveal=reveal)
+                        current=current, backward=True, title="δ<sup>t</sup> = dL/dz<sup>t</sup>", value_name="δ")
+
+
+def html_name(name: str) -> str:
+    """An element name of rnnviz.params.element_names typeset for plotly: W_s01 -> W<sub>s01</sub>."""
+    for head in ("W_", "b_"):
+        if name.startswith(head):
+            return f"{head[0]}<sub>{name[2:]}</sub>"
+    return name
 
 
 def weight_row_names(H: int, I: int) -> list:
-    """Row names of W_s: 'from s_j' rows multiply the state, 'from i_j' rows the input."""
-    return [f"from s_{j}" for j in range(H)] + [f"from i_{j}" for j in range(I)]
+    """Row names of W_s as the pickers name its elements: state rows W_sj· (they multiply s_j), then input rows
+    W_ij· (they multiply i_j)."""
+    sep = "," if max(H, I) > 10 else ""
+    return ([f"W<sub>s{j}{sep}·</sub> (from s<sub>{j}</sub>)" for j in range(H)]
+            + [f"W<sub>i{j}{sep}·</sub> (from i<sub>{j}</sub>)" for j in range(I)])
 
 
 def contribution_matrix_figure(C, H: int, t: int) -> FigureSpec:
-    """The step-t copy's gradient dL/dW_s^t = [s^{t-1} i^t]^T delta^t, C (H+I, H), with the block line."""
+    """The step-t copy's gradient dL/dW_s^t = [s^{t-1} i^t]^T delta^t, C (H+I, H), with the block line; rows and
+    hover name each element as the pickers do (W_s01, W_i10)."""
     C = np.asarray(C)
     r = symmetric_range(C)
-    rows = weight_row_names(H, C.shape[0] - H)
+    I = C.shape[0] - H
+    rows = weight_row_names(H, I)
+    sep = "," if max(H, I) > 10 else ""
+    element = [[f"W_{'s' if j < H else 'i'}{j if j < H else j - H}{sep}{k}" for k in range(H)] for j in range(H + I)]
     small = C.shape[0] <= 32
-    data = [dict(type="heatmap", z=C, x=[f"to s_{k}" for k in range(H)], y=rows, zmin=-r, zmax=r, zmid=0,
+    data = [dict(type="heatmap", z=C, x=[f"to s<sub>{k}</sub>" for k in range(H)], y=rows, zmin=-r, zmax=r, zmid=0,
                  colorscale=DIVERGING, xgap=1 if small else 0, ygap=1 if small else 0, colorbar=dict(thickness=12),
-                 hovertemplate="dL/dW_s<sup>" + str(t) + "</sup>[%{y}, %{x}] = %{z:.10g}<extra></extra>")]
+                 text=element, hovertemplate="dL/d%{text}<sup>" + str(t) + "</sup> = %{z:.10g}<extra></extra>")]
     shapes = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=H - 0.5, y1=H - 0.5,
                    line=dict(color="black", width=2))] if C.shape[0] > H else []
     layout = dict(title=dict(text=f"dL/dW<sub>s</sub><sup>{t}</sup> = [s<sup>{t - 1}</sup> i<sup>{t}</sup>]"
-                                   f"<sup>T</sup> δ<sup>{t}</sup>"),
+                                   f"<sup>⊤</sup> δ<sup>{t}</sup>"),
                   yaxis=dict(autorange="reversed", type="category"), xaxis=dict(type="category"), shapes=shapes,
                   uirevision=UIREVISION, margin=dict(l=10, r=10, t=40, b=10),
                   height=min(max(240, 90 + 26 * C.shape[0]), 640))

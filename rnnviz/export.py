@@ -3,6 +3,8 @@
     text = states_csv(tr)                  # t, pad, s_0 .. s_{H-1} for t = 0..T (one sequence)
     text = deltas_csv(g, tr)               # t, pad, delta_0 .. delta_{H-1} for t = 1..T
     text = contributions_csv(g, tr)        # long format: t, parameter, row, col, name, value
+    text = batch_csv(inputs, lengths, "i") # a padded batch: b, t, pad, i_0 .. (or states with "s", first_step=0)
+    text = mask_csv(lengths, T)            # b, t, real (1) or pad (0)
     data = params_npz(p); text = params_json(p)
     code = pytorch_script(p, inputs, lengths, objective)   # rebuilds the model in PyTorch and checks it
 
@@ -62,6 +64,25 @@ def deltas_csv(g: Grads, tr: Trace, b: int = 0) -> str:
     pads = (~tr.mask[b]).astype(int).tolist()
     rows = ([t + 1, pads[t], *d] for t, d in enumerate(g.deltas[b].tolist()))
     return _csv_text(["t", "pad"] + [f"delta_{k}" for k in range(H)], rows)
+
+
+def batch_csv(values, lengths, name: str, first_step: int = 1) -> str:
+    """A batch of per-step vectors as CSV: columns b, t, pad, name_0 .. name_{K-1}, one row per sequence b and
+    step t. values (B, n, K): the inputs i^1..i^T (first_step=1) or states s^0..s^T (first_step=0); pad is 1 at
+    the steps past sequence b's length (t > length), which the mask marks as pads (the state is a copy there)."""
+    values, lengths = np.asarray(values, dtype=np.float64), np.asarray(lengths)
+    B, n, K = values.shape
+    rows = ([b, t, int(t > lengths[b]), *v] for b in range(B)
+            for t, v in zip(range(first_step, first_step + n), values[b].tolist()))
+    return _csv_text(["b", "t", "pad"] + [f"{name}_{k}" for k in range(K)], rows)
+
+
+def mask_csv(lengths, T: int) -> str:
+    """The mask of a batch as CSV: columns b, t, real; real is 1 where step t (1..T) of sequence b is one of its
+    own steps (t <= length), 0 at a pad."""
+    lengths = np.asarray(lengths)
+    return _csv_text(["b", "t", "real"], ([b, t, int(t <= L)] for b, L in enumerate(lengths.tolist())
+                                          for t in range(1, T + 1)))
 
 
 def check_contributions_size(tr: Trace) -> None:

@@ -16,6 +16,12 @@ would show it: slow again, or failing.
 import plotly.graph_objects as go
 from _plotly_utils.utils import convert_to_base64
 
+# Streamlit's light theme (chartCategoricalColors) in the order of the colour placeholders #000001 … #000010
+# that the figure builders write and Streamlit's frontend swaps for its theme's colours.
+STREAMLIT_CATEGORICAL = ("#0068c9", "#83c9ff", "#ff2b2b", "#ffabab", "#29b09d", "#7defa1", "#ff8700", "#ffd16a",
+                         "#6d3fc0", "#d5dae5")
+PLACEHOLDERS = {f"#{k:06d}": colour for k, colour in enumerate(STREAMLIT_CATEGORICAL, start=1)}
+
 
 class FigureSpec(go.Figure):
     """A figure dict {"data": [trace dicts], "layout": {...}} that st.plotly_chart draws as it is.
@@ -38,9 +44,40 @@ class FigureSpec(go.Figure):
         convert_to_base64(fig)
         return fig
 
+    def themed(self, template: str = "plotly_white") -> dict:
+        """The figure outside Streamlit (a notebook, a picture): every colour placeholder replaced by Streamlit's
+        light-theme colour, and a plotly template (Streamlit themes each chart itself; plotly.js alone would use
+        bare defaults: black lines, tick labels cut off)."""
+        fig = _themed(self.to_dict())
+        fig.setdefault("layout", {}).setdefault("template", template)
+        return fig
+
+    def show(self, *args, **kwargs) -> None:
+        """Display the figure with plotly's own renderer (inline in Jupyter), themed as in the app."""
+        go.Figure(self.themed()).show(*args, **kwargs)
+
+    def _ipython_display_(self) -> None:                       # a figure as a notebook cell's last line
+        self.show()
+
     def validated(self) -> go.Figure:
         """The spec through plotly's strict validation: raises ValueError on any invalid property (for tests)."""
         return go.Figure(self._spec)
+
+
+def show(spec: FigureSpec) -> None:
+    """Display a figure builder's figure inline in Jupyter, themed as in the app (FigureSpec.show)."""
+    spec.show()
+
+
+def _themed(value):
+    """A figure dict with every Streamlit colour placeholder replaced by its light-theme colour."""
+    if isinstance(value, dict):
+        return {key: _themed(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_themed(v) for v in value]
+    if isinstance(value, str):
+        return PLACEHOLDERS.get(value.lower(), value)
+    return value
 
 
 def _structure_copy(value):

@@ -2,8 +2,9 @@
 dict of a FigureSpec (rnnviz.figspec: drawn without plotly's validation; tests/test_figspec.py validates).
 
 Conventions: steps run left to right, units top to bottom; a diverging colour scale centred on 0 whose
-range is fixed by the caller so that colours compare across steps; pad steps are hatched grey and
-labelled; NaN or inf never vanish silently: such cells are drawn as black crosses labelled "overflow".
+range is fixed by the caller so that colours compare across steps, and turns logarithmic when the values
+span too many orders of magnitude for a linear one (LOG_ABOVE); pad steps are shaded grey and labelled; NaN
+or inf never vanish silently: each such cell is drawn black, its own cell, in a trace named "overflow".
 """
 import numpy as np
 from plotly.colors import diverging
@@ -16,6 +17,8 @@ DIVERGING = [[k / (len(diverging.RdBu_r) - 1), colour] for k, colour in enumerat
 PAD_FILL = "rgba(120,120,120,0.35)"
 FUTURE_FILL = "rgba(255,255,255,0.75)"
 UIREVISION = "rnnviz"         # constant: zoom and pan survive reruns
+LOG_ABOVE = 1e4               # a colour range wider than ±LOG_ABOVE is drawn on a signed log scale
+OVERFLOW_SCALE = [[0, "black"], [1, "black"]]
 
 
 def symmetric_range(*arrays, floor: float = 1e-12) -> float:
@@ -24,15 +27,46 @@ def symmetric_range(*arrays, floor: float = 1e-12) -> float:
     return float(max(finite + [floor]))
 
 
+def signed_log(v):
+    """sign(v) log10(1 + |v|): a colour coordinate in which 0.5, 1e10 and 1e300 all get distinct colours."""
+    v = np.asarray(v, dtype=np.float64)
+    return np.sign(v) * np.log10(1.0 + np.abs(v))
+
+
+def log_colour_bar(r: float, title: str) -> dict:
+    """A colour bar for signed_log values in [-signed_log(r), signed_log(r)], ticks at powers of ten labelled
+    with the values they stand for."""
+    top = int(np.floor(np.log10(r)))
+    spacing = max(1, (top + 5) // 6)
+    powers = list(range(0 if spacing == 1 else spacing, top + 1, spacing)) or [0]
+    vals = [-float(signed_log(10.0 ** k)) for k in reversed(powers)] + [0.0] + [float(signed_log(10.0 ** k)) for k in powers]
+    text = [f"−1e{k}" for k in reversed(powers)] + ["0"] + [f"1e{k}" for k in powers]
+    return dict(title=dict(text=title + "<br>(log)"), thickness=12, tickmode="array", tickvals=vals, ticktext=text)
+
+
+def overflow_trace(v, steps, names, gaps: tuple) -> dict | None:
+    """A heatmap trace that fills every non-finite cell of v (n_steps, n_units) black, each in its own cell
+    (markers of a fixed size would merge into one bar when cells are small); None when all are finite."""
+    bad = ~np.isfinite(v)
+    if not bad.any():
+        return None
+    text = np.where(bad, v.astype(str), "").T.tolist()                    # "inf", "-inf" or "nan" in the hover
+    return dict(type="heatmap", z=np.where(bad, 1.0, np.nan).astype(np.float32).T, x=steps, y=names, zmin=0, zmax=1,
+                colorscale=OVERFLOW_SCALE, showscale=False, hoverongaps=False, name="overflow", xgap=gaps[0],
+                ygap=gaps[1], text=text, hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>")
+
+
 def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, current=None, zmax=None,
                  title: str = "", value_name: str = "value", height: int | None = None,
-                 backward: bool = False, reveal: bool = True) -> FigureSpec:
+                 backward: bool = False) -> FigureSpec:
     """Heatmap of per-step vectors: values (n_steps, n_units), column j is step first_step + j.
 
-    pads: (n_steps,) bool, True where the step is a pad (hatched, tick labelled "pad").
-    current: the step to outline; later steps (earlier ones when backward) are not reached yet: greyed when
-    reveal, else left empty (no colour, no hover value: they are not computed yet). None shows every step.
-    zmax: colour range [-zmax, zmax]; by default the largest finite |value|.
+    pads: (n_steps,) bool, True where the step is a pad (shaded, tick labelled "pad").
+    current: the step to outline; later steps (earlier ones when backward) are greyed as not yet reached.
+    None shows every step plainly. (The pages step with the in-browser stepper, which draws only the steps
+    computed so far; these figures are for notebooks and pictures.)
+    zmax: colour range [-zmax, zmax]; by default the largest finite |value|. A range beyond ±LOG_ABOVE is
+    drawn on a signed log scale (z = signed_log(value), the true value in customdata and in the hover).
     """
     v = np.asarray(values, dtype=np.float64)
     n_steps, n_units = v.shape
@@ -40,23 +74,22 @@ def step_heatmap(values, first_step: int = 1, unit_names=None, pads=None, curren
     names = list(unit_names) if unit_names is not None else [str(k) for k in range(n_units)]
     pads = np.zeros(n_steps, bool) if pads is None else np.asarray(pads, bool)
     r = symmetric_range(v) if zmax is None else float(zmax)
-    reached = np.ones(n_steps, bool)
-    if current is not None and not reveal:
-        reached = steps >= current if backward else steps <= current
-    finite = np.isfinite(v) | ~reached[:, None]                            # unreached cells are empty, not overflow
-    data = [dict(type="heatmap", z=np.where(np.isfinite(v) & reached[:, None], v, np.nan).T,   # NaN = no colour
-                 x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING, hoverongaps=False,
-                 xgap=1 if n_steps <= 60 else 0, ygap=1 if n_units <= 32 else 0,   # gaps would hide small cells
-                 colorbar=dict(title=dict(text=value_name), thickness=12),
-                 hovertemplate=f"{value_name} = %{{z:.10g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")]
-    if not finite.all():                                                   # overflow: never a blank cell
-        t_bad, u_bad = np.nonzero(~finite)
-        data.append(dict(type="scatter", x=steps[t_bad], y=[names[u] for u in u_bad], mode="markers",
-                         marker=dict(symbol="x", size=12, color="black"), name="overflow",
-                         text=[str(x) for x in v[t_bad, u_bad]],
-                         hovertemplate="overflow (%{text})<br>unit %{y}, step t = %{x}<extra></extra>"))
+    shown_v = np.where(np.isfinite(v), v, np.nan)                          # NaN = no colour
+    gaps = (1 if n_steps <= 60 else 0, 1 if n_units <= 32 else 0)         # gaps would hide small cells
+    heat = dict(type="heatmap", z=shown_v.T, x=steps, y=names, zmin=-r, zmax=r, zmid=0, colorscale=DIVERGING,
+                xgap=gaps[0], ygap=gaps[1], colorbar=dict(title=dict(text=value_name), thickness=12),
+                hovertemplate=f"{value_name} = %{{z:.10g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")
+    if r > LOG_ABOVE:                                                      # 1e300 and 0.5 in one chart: log colours
+        lr = float(signed_log(r))
+        heat.update(z=signed_log(shown_v).T, customdata=shown_v.T, zmin=-lr, zmax=lr,
+                    colorbar=log_colour_bar(r, value_name),
+                    hovertemplate=f"{value_name} = %{{customdata:.6g}}<br>unit %{{y}}, step t = %{{x}}<extra></extra>")
+    data = [heat]
+    overflow = overflow_trace(v, steps, names, gaps)
+    if overflow is not None:                                               # overflow: never a blank cell
+        data.append(overflow)
     shapes = [_column(a, b, fillcolor=PAD_FILL, line=dict(width=0)) for a, b in _runs(steps, pads)]
-    if current is not None and reveal:
+    if current is not None:
         if backward and current > steps[0]:                                   # back-propagation runs right to left
             shapes.append(_column(steps[0], current - 1, fillcolor=FUTURE_FILL, line=dict(width=0)))
         if not backward and current < steps[-1]:
@@ -100,13 +133,12 @@ def _column(first: int, last: int, **style) -> dict:
 
 
 def states_figure(states, lengths_mask=None, current=None, zmax=None, title="States s<sup>0</sup> … s<sup>T</sup>",
-                  height: int | None = None, reveal: bool = True) -> FigureSpec:
-    """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps; reveal=False
-    leaves the states after `current` empty (see step_heatmap)."""
+                  height: int | None = None) -> FigureSpec:
+    """States s^0..s^T of one sequence: states (T+1, H); lengths_mask (T,) True at real steps."""
     s = np.asarray(states)
     pads = None if lengths_mask is None else np.concatenate([[False], ~np.asarray(lengths_mask, bool)])
     return step_heatmap(s, first_step=0, unit_names=[f"s_{k}" for k in range(s.shape[1])], pads=pads,
-                        current=current, zmax=zmax, title=title, value_name="s", height=height, reveal=reveal)
+                        current=current, zmax=zmax, title=title, value_name="s", height=height)
 
 
 def inputs_figure(inputs, lengths_mask=None, current=None, title="Inputs i<sup>1</sup> … i<sup>T</sup>") -> FigureSpec:

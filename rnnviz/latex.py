@@ -5,10 +5,18 @@ STATE = "#1f77b4"
 INPUT = "#ff7f0e"
 
 
+SCIENTIFIC_ABOVE, SCIENTIFIC_BELOW = 1e5, 1e-3     # outside this range of |x| a number is written m × 10^e
+
+
 def number(x: float, digits: int = 4) -> str:
-    """One number, fixed digits; overflow spelled out."""
+    """One number: `digits` decimals, or in scientific notation (m × 10^e, `digits` decimals in m) when it is
+    large or tiny, so no number is wider than a few characters; overflow spelled out."""
+    x = float(x)
     if not np.isfinite(x):
         return r"\text{" + ("NaN" if np.isnan(x) else ("+" if x > 0 else "-") + "inf") + "}"
+    if x != 0 and not SCIENTIFIC_BELOW <= abs(x) < SCIENTIFIC_ABOVE:
+        mantissa, exponent = f"{x:.{max(digits - 1, 1)}e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return f"{x:.{digits}f}"
 
 
@@ -16,7 +24,7 @@ def _coloured(x: float, colour: str | None, digits: int) -> str:
     return number(x, digits) if colour is None else rf"\color{{{colour}}}{{{number(x, digits)}}}"
 
 
-def row_vector(v, split: int | None = None, digits: int = 4, most: int = 12) -> str:
+def row_vector(v, split: int | None = None, digits: int = 4, most: int = 8) -> str:
     """[v_0 v_1 ...]; with split, the first `split` entries in the state colour, the rest in the input colour.
 
     More than `most` entries are elided in the middle (the first most-2, a ⋯, the last 2), so a long

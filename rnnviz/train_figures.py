@@ -38,10 +38,13 @@ def loss_figure(train_losses, val_points, title: str = "Loss", height: int = 340
     vx = np.array([u for u, _ in val_points], dtype=np.float64)
     vy = np.array([v for _, v in val_points], dtype=np.float64)
     name = "training (minibatch)" if len(train_losses) <= MAX_POINTS else "training (mean per bin)"
-    data = [dict(type="scatter", x=x, y=y, mode="lines", name=name, line=dict(color=RNN_COLOUR, width=1),
+    # The validation curve goes on top of the training curve but cannot hide it: dashed, half transparent, its
+    # measured points as open circles (the training line shows through the gaps).
+    data = [dict(type="scatter", x=x, y=y, mode="lines", name=name, line=dict(color=RNN_COLOUR, width=1.5),
                  hovertemplate="update %{x:.0f}<br>loss %{y:.4g}<extra>training</extra>"),
-            dict(type="scatter", x=vx, y=vy, mode="lines+markers", name="validation",
-                 line=dict(color=VAL_COLOUR, width=2), marker=dict(size=4),
+            dict(type="scatter", x=vx, y=vy, mode="lines+markers", name="validation", opacity=0.8,
+                 line=dict(color=VAL_COLOUR, width=2, dash="dash"),
+                 marker=dict(size=8, symbol="circle-open", line=dict(width=2, color=VAL_COLOUR)),
                  hovertemplate="update %{x:.0f}<br>loss %{y:.4g}<extra>validation</extra>")]
     layout = dict(title=dict(text=title), uirevision=UIREVISION, height=height,
                   margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.22, x=0),

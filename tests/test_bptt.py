@@ -98,3 +98,56 @@ def test_clipping():
     with pytest.raises(ValueError, match="positive"):
         bptt.clip_elementwise(grads, 0.0)
     assert bptt.relative_distance(grads, grads) == 0.0
+
+
+@pytest.mark.parametrize("f_s", ["tanh", "relu", "sigmoid", "identity"])
+def test_the_product_rule_unfolds_to_backward_at_every_level(case, f_s):
+    p, x, lengths = case
+    p = p.replace(f_s=f_s, s0=np.array([0.3, -0.1, 0.2]))
+    obj = bptt.Objective("output component", k=1)
+    tr = rv.forward(p, x, lengths)
+    g = rv.backward(p, tr, obj(tr.output)[1])
+    T = x.shape[1]
+    for row, col in [(0, 0), (2, 1), (3, 2), (4, 0)]:                    # state rows and input rows
+        u = bptt.unfold_element(p, tr, g, row, col)
+        fd = bptt.element_finite_difference(p, x, lengths, obj, "W_s", (row, col))
+        for n in range(T + 1):                                          # unfolded terms + the rest = the total
+            assert u["term"][T - n:].sum() + u["rest"][n] == pytest.approx(g.W_s[row, col], rel=1e-10, abs=1e-13)
+        assert u["rest"][T] == 0.0                                      # ds^0/dW = 0: nothing left after T levels
+        assert rv.gradcheck.relative_error(u["term"].sum(), fd) < 1e-6
+        assert rv.gradcheck.relative_error(u["rest"][0], fd) < 1e-6    # the forward-mode tangent alone
+
+
+def test_the_tangents_are_finite_differences_of_the_states(case):
+    p, x, lengths = case
+    tr = rv.forward(p, x, lengths)
+    g = rv.backward(p, tr, np.ones((3, 2)))
+    u = bptt.unfold_element(p, tr, g, 4, 1)
+    eps = 1e-6
+    W = np.array(p.W_s)
+    plus, minus = W.copy(), W.copy()
+    plus[4, 1] += eps
+    minus[4, 1] -= eps
+    slope = (rv.forward(p.replace(W_s=plus), x, lengths).states - rv.forward(p.replace(W_s=minus), x, lengths).states) / (2 * eps)
+    np.testing.assert_allclose(u["tangent"], slope, rtol=1e-6, atol=1e-9)   # ds^t/dW_i11 for every t
+
+
+def test_cosine_of_clipping():
+    g = {"a": np.array([3.0, -4.0]), "b": np.array([[12.0]])}
+    scaled, scale = bptt.clip_global_norm(g, 1.0)
+    assert scale < 1 and bptt.cosine(scaled, g) == pytest.approx(1.0, abs=1e-15)
+    cut = bptt.clip_elementwise(g, 1.0)
+    flat = lambda d: np.concatenate([v.ravel() for v in d.values()])   # noqa: E731
+    assert bptt.cosine(cut, g) == pytest.approx(flat(cut) @ flat(g) / np.linalg.norm(flat(cut)) / np.linalg.norm(flat(g)))
+    assert bptt.cosine(cut, g) < 1
+    assert bptt.cosine({"a": np.zeros(2), "b": np.zeros((1, 1))}, g) == 0.0
+
+
+def test_proof_elements_name_one_element_of_every_parameter(case):
+    p = case[0]
+    rows = bptt.proof_elements(p, "W_i12", (4, 2), k=1)
+    assert [param for _, param, _ in rows] == ["W_s", "b_s", "W_o", "b_o", "s0"]
+    names = rv.params.element_names(p)
+    for label, param, index in rows:
+        assert names[label] == (param, index)
+    assert [label for label, _, _ in rows] == ["W_i12", "b_s2", "W_o21", "b_o1", "s02"]

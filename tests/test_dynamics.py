@@ -258,3 +258,25 @@ def test_vanishing_and_exploding_with_spectral_radius():
             assert norms[0] > 1e3
         else:
             assert norms[0] < 1e-6
+
+
+@pytest.mark.parametrize("f_s", ["tanh", "relu", "identity"])
+def test_input_influence_is_the_output_jacobian_by_finite_differences(f_s):
+    from rnnviz import influence
+    p = rv.init_params(3, 4, 2, f_s=f_s, seed=5).replace(b_s=[0.1, -0.2, 0.05, 0.3])
+    x = np.random.default_rng(6).normal(size=(2, 6, 3))
+    lengths = np.array([6, 4])
+    tr = rv.forward(p, x, lengths)
+    for b in (0, 1):
+        J = influence.input_jacobians(p, tr, b)                       # (T, O, I)
+        assert J.shape == (6, 2, 3)
+        eps = 1e-6
+        for t in range(6):
+            for j in range(3):
+                plus, minus = x.copy(), x.copy()
+                plus[b, t, j] += eps
+                minus[b, t, j] -= eps
+                slope = (rv.forward(p, plus, lengths).output[b] - rv.forward(p, minus, lengths).output[b]) / (2 * eps)
+                np.testing.assert_allclose(J[t, :, j], slope, rtol=1e-6, atol=1e-9)
+        assert (J[lengths[b]:] == 0).all()                            # a pad is never read
+        np.testing.assert_allclose(influence.influence_norms(p, tr, b), np.linalg.norm(J, axis=(1, 2)))

@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from rnnviz import bptt_figures as bf
 from rnnviz import figures, train_figures
 from figdata import decode, heatmap_z
 
@@ -34,10 +33,43 @@ def test_overflow_is_marked_not_blank():
     fig = figures.step_heatmap(v, first_step=1).to_dict()
     z = heatmap_z(fig)
     assert np.isnan(z[0, 1]) and np.isnan(z[1, 1])                        # no colour for non-finite cells ...
-    marks = fig["data"][1]                                                # ... but a cross labelled overflow
-    assert marks["name"] == "overflow"
-    assert list(decode(marks["x"])) == [2, 2] and list(marks["y"]) == ["0", "1"]
-    assert marks["text"] == ["inf", "nan"]
+    marks = fig["data"][1]                                                # ... but a black cell labelled overflow
+    assert marks["name"] == "overflow" and marks["type"] == "heatmap"
+    filled = ~np.isnan(heatmap_z(fig, trace=1))
+    np.testing.assert_array_equal(filled, ~np.isfinite(v).T)              # exactly the overflowed cells, each its own
+    assert marks["text"][0][1] == "inf" and marks["text"][1][1] == "nan"
+
+
+def test_huge_values_get_log_colours_and_every_overflowed_cell_its_own_mark():
+    rng = np.random.default_rng(0)
+    T, H = 1000, 64
+    v = rng.normal(size=(T, H)) * 10.0 ** np.linspace(0, 304, T)[:, None]   # grows to 1e304 ...
+    v[900:, ::2] = np.inf                                                # ... then overflows in every other unit
+    fig = figures.step_heatmap(v, first_step=1).to_dict()
+    heat = fig["data"][0]
+    finite = np.isfinite(v).T
+    np.testing.assert_array_equal(decode(heat["customdata"])[finite], v.T[finite])   # hover: the true values
+    colours = heatmap_z(fig)
+    np.testing.assert_allclose(colours[finite], figures.signed_log(v.T[finite]))
+    assert heat["zmax"] == pytest.approx(figures.signed_log(np.abs(v[np.isfinite(v)]).max()))
+    small = np.abs(v.T) < 1e3
+    spread = np.ptp(colours[small & finite]) / (heat["zmax"] - heat["zmin"])
+    assert spread > 100 * 1e3 / np.abs(v[np.isfinite(v)]).max()          # far from the all-white of a linear scale
+    assert spread > 0.005
+    overflow = heatmap_z(fig, trace=1)
+    assert (~np.isnan(overflow) == ~np.isfinite(v).T).all()              # one mark per overflowed cell, no more
+    assert np.isfinite(v[:, 1::2]).all() and np.isnan(overflow[1::2]).all()   # neighbours stay unmarked
+
+
+def test_latex_numbers_use_scientific_notation_when_large_or_tiny():
+    from rnnviz import latex
+    for x in (1.8e304, -3.2e-9, 123456.0, 0.5, -2.25, 0.0):
+        text = latex.number(x)
+        assert len(text) < 24, text
+        mantissa, _, exponent = text.partition(r" \times 10^")
+        value = float(mantissa) * 10.0 ** int(exponent.strip("{}")) if exponent else float(mantissa)
+        assert value == pytest.approx(x, rel=1e-3, abs=1e-4)
+    assert latex.row_vector([1e300, -1e-300, 0.25]).count(r"\times") == 2
 
 
 def test_long_sequences_stay_readable():
@@ -66,18 +98,3 @@ def test_a_long_loss_curve_is_drawn_as_exact_bin_means():
     assert np.array_equal(short_x, np.arange(1, 51)) and np.array_equal(short_y, losses[:50])
 
 
-def test_states_appear_only_once_computed_unless_revealed():
-    states = np.arange(12.0).reshape(4, 3) - 5                          # s^0..s^3
-    hidden = figures.states_figure(states, current=1, reveal=False).to_dict()["data"][0]
-    z = decode(hidden["z"]).T                                            # (steps, units)
-    assert np.array_equal(z[:2], states[:2]) and np.isnan(z[2:]).all()   # s^2, s^3 not computed yet: empty
-    assert hidden["hoverongaps"] is False                                # and no hover value for them
-    shown = figures.states_figure(states, current=1, reveal=True).to_dict()
-    assert np.array_equal(decode(shown["data"][0]["z"]).T, states)
-    assert any(s.get("fillcolor") == figures.FUTURE_FILL for s in shown["layout"]["shapes"])
-
-
-def test_deltas_appear_from_the_end_backward():
-    deltas = np.arange(8.0).reshape(4, 2) + 1                            # delta^1..delta^4
-    z = decode(bf.deltas_figure(deltas, np.zeros(4, bool), current=3, reveal=False).to_dict()["data"][0]["z"]).T
-    assert np.isnan(z[:2]).all() and np.array_equal(z[2:], deltas[2:])  # delta^4, delta^3 computed so far
