@@ -44,12 +44,12 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     cells = None if batch.texts is None else batching.cell_labels(batch.texts, T)
-    st.plotly_chart(batch_figures.mask_figure(lengths, T, row_names=batch.names, cell_text=cells,
+    ui.chart(batch_figures.mask_figure(lengths, T, row_names=batch.names, cell_text=cells,
                                               title="The mask: real steps (blue) and pads (grey)"),
-                    key="pad_mask", width="stretch")
+                    key="pad_mask")
 with right:
-    st.plotly_chart(batch_figures.padded_inputs_figure(inputs, lengths, title="The padded inputs i<sup>t</sup>"),
-                    key="pad_inputs", width="stretch")
+    ui.chart(batch_figures.padded_inputs_figure(inputs, lengths, title="The padded inputs i<sup>t</sup>"),
+                    key="pad_inputs")
 if (lengths == 0).any():
     st.caption("A sequence of length 0 is all pads: its state stays s⁰ for the whole batch and its output is "
                "f_o(s⁰ W_o + b_o).")
@@ -72,14 +72,14 @@ for b in range(B):
     L = int(lengths[b])
     name = batch_figures.plain(batch.names[b] if batch.texts is None else f"seq {batch.names[b]}")
     flat = f"flat from step {L}" if L < T else "no pads"
-    col_l.plotly_chart(batch_figures.masked_states_figure(demo.masked.states[b], L, zmax=zmax, height=height,
+    ui.chart(batch_figures.masked_states_figure(demo.masked.states[b], L, zmax=zmax, height=height,
                                                           colour_bar=False, title=f"{name} — length {L}, {flat}"),
-                       key=f"pad_states_masked_{b}", width="stretch")
+                       key=f"pad_states_masked_{b}", where=col_l)
     drift = (f"s<sup>T</sup> off by {demo.unmasked_state_diff[b]:.3g}, o by {demo.unmasked_output_diff[b]:.3g}"
              if L < T else "no pads, same as with the mask")
-    col_r.plotly_chart(batch_figures.unmasked_states_figure(demo.unmasked.states[b], L, zmax=zmax, height=height,
+    ui.chart(batch_figures.unmasked_states_figure(demo.unmasked.states[b], L, zmax=zmax, height=height,
                                                             colour_bar=False, title=f"{name} — {drift}"),
-                       key=f"pad_states_unmasked_{b}", width="stretch")
+                       key=f"pad_states_unmasked_{b}", where=col_r)
 
 def _num(x: float) -> str:
     """A difference to full precision (repr of the float64)."""
@@ -89,7 +89,7 @@ def _num(x: float) -> str:
 st.markdown("**How much the missing mask changes each sequence** (max |masked − unmasked| over the H units):")
 st.dataframe(pd.DataFrame({
     "sequence": batch.names, "length": lengths, "pads": T - lengths,
-    "final state s^T: max |difference|": [_num(d) for d in demo.unmasked_state_diff],
+    "final state sᵀ: max |difference|": [_num(d) for d in demo.unmasked_state_diff],
     "output o: max |difference|": [_num(d) for d in demo.unmasked_output_diff],
 }), hide_index=True, width="stretch")
 
@@ -125,10 +125,10 @@ st.latex(r"\text{at a pad: } \delta^t = \frac{\partial L}{\partial z^t} = 0, \qq
 has_pads = lengths < T
 st.dataframe(pd.DataFrame({
     "sequence": batch.names, "pad steps": T - lengths,
-    "with the mask: max |δ^t| at its pads": [_num(d) if h else "no pads" for d, h in zip(demo.pad_delta, has_pads)],
-    "with the mask: max |∂L/∂W_s^t| at its pads": [_num(d) if h else "no pads"
+    "with the mask: max |δᵗ| at its pads": [_num(d) if h else "no pads" for d, h in zip(demo.pad_delta, has_pads)],
+    "with the mask: max |∂L/∂W_sᵗ| at its pads": [_num(d) if h else "no pads"
                                                   for d, h in zip(demo.pad_contrib, has_pads)],
-    "without the mask: max |∂L/∂W_s^t| there": [_num(d) if h else "no pads"
+    "without the mask: max |∂L/∂W_sᵗ| there": [_num(d) if h else "no pads"
                                                 for d, h in zip(demo.unmasked_pad_contrib, has_pads)],
 }), hide_index=True, width="stretch")
 if not has_pads.any():
@@ -159,5 +159,6 @@ st.caption(f"{costs.n_buckets} length group{'s' if costs.n_buckets > 1 else ''} 
            "make many tiny batches); a few long and many short sequences favour grouping (padding would waste most "
            "cells).")
 
+ui.padding_export(p_page, inputs, lengths, demo.masked, demo.unmasked)
 ui.show_source(core.forward, batching.pad_demo, label="The code that computed this (rnnviz.core.forward, "
                                                       "rnnviz.batching.pad_demo)")

@@ -4,13 +4,14 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz as rv
-from rnnviz import bptt, core, dynamics, ui
+from rnnviz import bptt, core, dynamics, influence, latex, ui
 from rnnviz import bptt_figures as bf
 from rnnviz.params import element_names
+from rnnviz.ui.bptt_panel import derivation
 
 p = ui.model_sidebar()
 st.title("Back-propagation through time")
-st.markdown("Unroll the RNN and give every step its **own copy** W_s^t of the weights. Now it is a feed-forward "
+ui.intro("Unroll the RNN and give every step its **own copy** $W_s^t$ of the weights. Now it is a feed-forward "
             "net: back-propagate as usual, get each copy's gradient, and **add them up**. The sum is exactly the "
             "gradient of the shared W_s — the chain rule adds the paths through every step. This page shows each "
             "copy's share, and checks the sum against a finite difference.")
@@ -18,14 +19,17 @@ seq = ui.sequence_controls(p.input_size)
 if seq is None:
     st.stop()
 p = ui.weight_editors(p)
-c1, c2 = st.columns([3, 2])
-with c1:
-    objective = ui.objective_controls(p)
-with c2:
-    rho_now = dynamics.spectral_radius(p)
-    if ui.widget("bptt_rescale", label=f"rescale the recurrent block (the model's own ρ = {rho_now:.3f})"):
-        rho = ui.widget("bptt_rho")
-        p = dynamics.scale_to_spectral_radius(p, rho) if rho_now > 0 else p
+with st.expander("What is differentiated, and ρ") if ui.presenting() else st.container():   # a class: folded
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        objective = ui.objective_controls(p)
+    with c2:
+        rho_now = dynamics.spectral_radius(p)
+        if ui.widget("bptt_rescale", disabled=rho_now <= 0):
+            rho = ui.widget("bptt_rho")
+            p = dynamics.scale_to_spectral_radius(p, rho) if rho_now > 0 else p
+        st.caption(f"The model's own ρ = {rho_now:.4g}" if rho_now > 0 else
+                   "The state rows of W_s have ρ = 0: there is nothing to rescale.")
 if objective is None:
     st.stop()
 tr = rv.forward(p, seq.inputs, seq.lengths)
@@ -37,7 +41,8 @@ if bad is not None:
 L, d_output = objective(tr.output)
 g = rv.backward(p, tr, d_output)
 T, H, pads = seq.n_steps, p.state_size, ~tr.mask[0]
-st.markdown(f"Differentiating ${objective.symbol()}$ = {L:.10g}.")
+if not ui.presenting():
+    st.markdown(f"Differentiating ${objective.symbol()}$ = {L:.10g}.")
 if not all(np.isfinite(v).all() for v in bptt.grads_dict(g).values()):
     st.error("The gradient overflowed (inf or NaN): lower ρ or the weight scale to see it.")
     st.stop()
@@ -46,16 +51,14 @@ step_tab, contrib_tab, derivation_tab, vanish_tab, trunc_tab = ui.tabs("bptt_tab
 
 if step_tab.open:
     with step_tab:
-        interval = ui.play_controls("bptt_n", 0, T)
-        reveal = ui.widget("bptt_reveal")
+        if not ui.presenting():
+            st.caption("Step backward from the output (buttons, or the keys N and B; Play runs it): each step "
+                       "shows the gradient arriving at sᵗ, the slope of f_s, δᵗ and what is handed back to sᵗ⁻¹, "
+                       "with their numbers. Hover a cell of δ for its exact value.")
 
-        @st.fragment(run_every=interval)
-        def backward_view():
-            n = ui.stepper("bptt_n", 0, T)
-            t = T + 1 - n                                              # n = 0 is the output; then t = T, T-1, ..., 1
-            st.plotly_chart(bf.deltas_figure(g.deltas[0], pads, current=t if n else T + 1, reveal=reveal), key="bptt_deltas",
-                            width="stretch")
-            ui.backward_step(p, tr, g, t)
+        @st.fragment
+        def backward_view():                                       # a pause reruns only this
+            ui.stepper("bptt_n", p, tr, g, seq.labels)             # n = 0 is the output; then t = T, T-1, ..., 1
 
         backward_view()
 
@@ -65,61 +68,80 @@ if contrib_tab.open:
         t_sel = ui.widget("bptt_contrib_t", lo=1, hi=max(T, 1))
         if T:
             C = np.einsum("bi,bh->ih", g.xs[:, t_sel - 1], g.deltas[:, t_sel - 1])   # [s^{t-1} i^t]^T delta^t
-            st.plotly_chart(bf.contribution_matrix_figure(C, H, t_sel), key="bptt_contrib_matrix", width="stretch")
+            ui.chart(bf.contribution_matrix_figure(C, H, t_sel), key="bptt_contrib_matrix")
         name = ui.widget("bptt_element", choices=tuple(names))
         row, col = names[name]
         per_step = g.step_element("W_s", row, col)
-        st.plotly_chart(bf.step_bars_figure(per_step, pads, title=f"dL/d{name}<sup>t</sup>: one bar per step's copy",
-                                            y_title="contribution"), key="bptt_element_bars", width="stretch")
-        fd = bptt.element_finite_difference(p, seq.inputs, seq.lengths, objective, "W_s", (row, col))
-        total = g.W_s[row, col]
-        proof = pd.DataFrame({"value": [per_step.sum(), total, fd],
-                              "relative error vs finite difference": [rv.gradcheck.relative_error(per_step.sum(), fd),
-                                                                      rv.gradcheck.relative_error(total, fd), 0.0]},
-                             index=["sum of the per-step contributions", "total from backward()",
-                                    "central finite difference (ε = 1e-6)"])
+        c1, c2 = st.columns(2)
+        ui.chart(bf.step_bars_figure(per_step, pads, title=f"{bf.html_name(name)}: dL/d{bf.html_name(name)}"
+                                            "<sup>t</sup>, one bar per step's copy", y_title="contribution"),
+                        key="bptt_element_bars", where=c1)
+        ui.chart(bf.step_bars_figure(g.step_element("b_s", col), pads,
+                                            title=f"b<sub>s{col}</sub>: dL/db<sub>s{col}</sub><sup>t</sup> = "
+                                                  f"δ<sub>{col}</sub><sup>t</sup>, one bar per step's copy",
+                                            y_title="contribution"), key="bptt_bias_bars", where=c2)
+        st.markdown(f"**The proof, for an element of every parameter** (those feeding state unit {col}, the column "
+                    f"of {name}):")
+        k_out = objective.k if objective.kind == "output component" else 0
+        rows = bptt.proof_elements(p, name, (row, col), k_out)
+        proof = pd.DataFrame([{
+            "element": label,
+            "sum of the per-step copies": (g.step_element(param, *index).sum() if param in ("W_s", "b_s") else None),
+            "total from backward()": getattr(g, param)[index],
+            "central finite difference (ε = 1e-6)": (fd := bptt.element_finite_difference(
+                p, seq.inputs, seq.lengths, objective, param, index)),
+            "backward() vs finite difference": rv.gradcheck.relative_error(getattr(g, param)[index], fd)}
+            for label, param, index in rows]).set_index("element")
         st.dataframe(proof, width="stretch", key="bptt_proof", column_config={
-            "value": st.column_config.NumberColumn(format="%.15g"),
-            "relative error vs finite difference": st.column_config.NumberColumn(format="%.2e")})
-        st.caption("Why they agree: the copies W_s^1 … W_s^T are separate weights of a feed-forward net, and W_s "
-                   "feeds every one of them. Nudging W_s nudges all copies at once, so dL/dW_s is the sum of the copies' "
-                   "gradients — the chain rule adding one path per step. Pad steps have no copy: their bars are 0.")
+            **{c: st.column_config.NumberColumn(format="%.12g") for c in proof.columns[:3]},
+            "backward() vs finite difference": st.column_config.NumberColumn(format="%.2e",
+                                                                              help="relative error")})
+        st.caption("Why they agree: the copies W_s¹ … W_sᵀ are separate weights of a feed-forward net, and W_s "
+                   "feeds every one of them. Nudging W_s nudges all copies at once, so dL/dW_s is the sum of the "
+                   "copies' gradients — the chain rule adding one path per step; the same holds for b_s. W_o, b_o "
+                   "and s0 are used once, so they have no per-step copies. Pad steps have no copy: their bars are 0.")
+        st.latex(r"\frac{dL}{ds0} = \frac{dL}{ds^0} = " + latex.row_vector(g.s0))
+        st.caption("The gradient of the initial state: what back-propagation hands to step 0. "
+                   + ("This model learns s0, so training follows it." if np.any(p.s0) else
+                      "Here s⁰ = 0 is fixed and the gradient goes unused; choose a learned s⁰ in the sidebar to "
+                      "train it."))
         window = st.slider("steps shown", 1, max(T, 1), (max(1, T - 49), max(T, 1)), key=f"bptt_window_{T}") if T > 50 else (1, T)
         if T:
             shown = list(names.items())[:48] if len(names) > 48 else list(names.items())
             steps = np.arange(window[0], window[1] + 1)
             values = np.array([g.step_element("W_s", r, c)[steps - 1] for _, (r, c) in shown])
             totals = np.array([g.W_s[r, c] for _, (r, c) in shown])
-            st.plotly_chart(bf.element_steps_figure(values, [n for n, _ in shown], steps, totals), key="bptt_elements",
-                            width="stretch")
+            ui.chart(bf.element_steps_figure(values, [n for n, _ in shown], steps, totals), key="bptt_elements")
             if len(names) > 48:
                 st.caption(f"The first 48 of {len(names)} weights; pick any single weight above.")
-        st.plotly_chart(bf.lines_figure(np.arange(1, T + 1), {"‖dL/dW_s^t‖ (Frobenius)": g.step_norms("W_s")},
-                                        "Size of each step's copy's gradient", "norm"), key="bptt_step_norms",
-                        width="stretch")
+        ui.chart(bf.lines_figure(np.arange(1, T + 1), {"‖dL/dW<sub>s</sub><sup>t</sup>‖ (Frobenius)":
+                                                              g.step_norms("W_s"),
+                                                              "‖dL/db<sub>s</sub><sup>t</sup>‖": g.step_norms("b_s")},
+                                        "Size of each step's copy's gradient", "norm"), key="bptt_step_norms")
 
 if derivation_tab.open:
     with derivation_tab:
-        st.markdown("The lesson first differentiates a non-recurrent output weight, then W_s00, where the product rule "
-                    "unfolds through every step. With this model's numbers:")
+        st.markdown("The lesson first differentiates a non-recurrent output weight, then a weight of W_s, where the "
+                    "product rule unfolds through every step. With this model's numbers:")
         if p.f_o != "softmax" and objective.kind == "output component":
             k = objective.k
             d = bptt.output_weight_derivation(p, tr, 0, k)
-            st.latex(rf"\frac{{do_{{{k}}}}}{{dW_{{o0{k}}}}} = f_o'(\ldots)\, s_0^{{{T}}} = {d['slope']:.6g} \times "
-                     rf"{d['state']:.6g} = {d['product']:.10g}")
+            factors = [latex.number(v, 6) for v in (d["slope"], d["state"])]
+            st.latex(rf"\frac{{do_{{{k}}}}}{{dW_{{o0{k}}}}} = f_o'(\ldots)\, s_0^{{{T}}} = {factors[0]} \times "
+                     + (f"({factors[1]})" if factors[1].startswith("-") else factors[1])
+                     + f" = {latex.number(d['product'], 8)}")
             st.caption(f"backward() gives dL/dW_o0{k} = {g.W_o[0, k]:.10g}.")
         else:
-            st.caption("The one-line derivative of an output weight holds for an element-wise f_o differentiated through one "
-                       "output component; choose that objective and a non-softmax f_o to see it.")
-        terms = bptt.product_rule_terms(g, 0, 0)
-        st.latex(r"\frac{dL}{dW_{s00}} = \sum_{t=1}^{T} \frac{dL}{dW_{s00}^{t}} = \sum_t s_0^{t-1}\, \delta_0^{t}")
-        table = pd.DataFrame({"s_0^{t-1}": terms["x"], "δ_0^t": terms["delta"], "term s_0^{t-1} δ_0^t": terms["term"],
-                              "pad": pads}, index=pd.Index(np.arange(1, T + 1), name="t"))
-        st.dataframe(table, width="stretch", key="bptt_terms",
-                     column_config={c: st.column_config.NumberColumn(format="%.10g") for c in table.columns[:3]})
-        st.markdown(f"Sum of the terms: **{terms['term'].sum():.15g}**; backward() total: **{g.W_s[0, 0]:.15g}**. "
-                    "Each term is what the product rule produces when it unfolds the state into the step before, and "
-                    "it is exactly the gradient of that step's copy of W_s00.")
+            st.caption("The one-line derivative of an output weight holds for an element-wise f_o differentiated through "
+                       "one output component; choose that objective and a non-softmax f_o to see it.")
+        names = {name: idx for name, (param, idx) in element_names(p).items() if param == "W_s"}
+        c1, c2 = st.columns(2)
+        with c1:
+            name = ui.widget("bptt_element", choices=tuple(names))
+        with c2:
+            n = ui.widget("bptt_unfold", lo=0, hi=T)
+        row, col = names[name]
+        derivation(p, tr, g, objective, name, row, col, n)
 
 if vanish_tab.open:
     with vanish_tab:
@@ -127,17 +149,27 @@ if vanish_tab.open:
         sv = dynamics.product_singular_values(products)
         t_axis = np.arange(T + 1)
         st.markdown(f"Spectral radius of the state rows of W_s: **ρ = {dynamics.spectral_radius(p):.4f}**. "
-                    "Each step multiplies the gradient by f_s'(z^t) ⊙ W_s's state rows; over many steps it shrinks "
+                    "Each step back multiplies the gradient by f_s'(zᵗ) ⊙ W_s's state rows; over many steps it shrinks "
                     "(vanishes) when ρ and the slopes are small, and can grow (explode) when ρ > 1.")
         c1, c2 = st.columns(2)
-        c1.plotly_chart(bf.lines_figure(t_axis, {"‖dL/ds^t‖": dynamics.gradient_norms_over_time(g)},
-                                        "How much gradient reaches each state: ‖dL/ds<sup>t</sup>‖", "norm"), key="bptt_grad_norms", width="stretch")
-        c2.plotly_chart(bf.lines_figure(t_axis, {f"σ_{j}(ds^T/ds^t)": sv[:, j] for j in range(min(H, 6))},
-                                        "Singular values of ds<sup>T</sup>/ds<sup>t</sup>", "singular value"), key="bptt_singular", width="stretch")
-        st.plotly_chart(bf.lines_figure(np.arange(1, T + 1), {"saturated share": dynamics.saturation(tr)},
+        ui.chart(bf.lines_figure(t_axis, {"‖dL/ds<sup>t</sup>‖": dynamics.gradient_norms_over_time(g)},
+                                        "How much gradient reaches each state: ‖dL/ds<sup>t</sup>‖", "norm"),
+                        key="bptt_grad_norms", where=c1)
+        ui.chart(bf.lines_figure(t_axis, {f"σ<sub>{j}</sub>": sv[:, j] for j in range(min(H, 6))},
+                                        "Singular values σ<sub>j</sub> of ds<sup>T</sup>/ds<sup>t</sup>",
+                                        "singular value"), key="bptt_singular", where=c2)
+        c1, c2 = st.columns(2)
+        ui.chart(bf.lines_figure(np.arange(1, T + 1), {"‖do/di<sup>t</sup>‖": influence.influence_norms(p, tr)},
+                                        "How far back the network looks: ‖do/di<sup>t</sup>‖", "norm"),
+                        key="bptt_influence", where=c1)
+        ui.chart(bf.lines_figure(np.arange(1, T + 1), {"saturated share": dynamics.saturation(tr)},
                                         "Share of saturated state units (slope near 0)", "share", log_y=False,
                                         y_range=(0, 1)),
-                        key="bptt_saturation", width="stretch")
+                        key="bptt_saturation", where=c2)
+        st.caption("‖do/diᵗ‖ is the size of the Jacobian of the output o with respect to the input iᵗ, exact from "
+                   "back-propagation (do_k/diᵗ = δᵗ W_iᵀ for each output component k, W_i the input rows of W_s): how "
+                   "much step t's input still moves the output. Pads are never read: 0 there (left out of the log "
+                   "axis).")
 
 if trunc_tab.open:
     with trunc_tab:
@@ -146,9 +178,13 @@ if trunc_tab.open:
         full = bptt.grads_dict(g)
         cut = bptt.truncated(g, tr, k)
         keep = bptt.truncation_mask(tr, k)[0]
-        st.plotly_chart(bf.step_bars_figure(g.step_norms("W_s"), pads, kept=keep,
-                                            title="‖dL/dW_s^t‖ per step: blue kept, grey dropped", y_title="norm"),
-                        key="bptt_trunc_bars", width="stretch")
+        c1, c2 = st.columns(2)
+        ui.chart(bf.step_bars_figure(g.step_norms("W_s"), pads, kept=keep,
+                                            title="‖dL/dW<sub>s</sub><sup>t</sup>‖ per step: blue kept, grey dropped",
+                                            y_title="norm"), key="bptt_trunc_bars", where=c1)
+        ui.chart(bf.lines_figure(np.arange(T + 1), {"‖dL/ds<sup>t</sup>‖": dynamics.gradient_norms_over_time(g)},
+                                        "How much gradient reaches each state: ‖dL/ds<sup>t</sup>‖", "norm"),
+                        key="bptt_trunc_state_norms", where=c2)
         mode = ui.widget("bptt_clip_mode", horizontal=True)
         c = ui.widget("bptt_clip_c", format="%.4g", disabled=mode == "no clipping",
                       help="no clipping: c does nothing" if mode == "no clipping" else None)
@@ -156,14 +192,22 @@ if trunc_tab.open:
         if mode == "element-wise":
             clipped = bptt.clip_elementwise(cut, c)
             n_cut = sum(int((np.abs(v) > c).sum()) for v in cut.values())
-            note = f"{n_cut} elements were larger than c and were cut to ±c."
+            note = (f"{n_cut} elements were larger than c and were cut to ±c. Each element is cut on its own, so the "
+                    "direction can change: the cosine with the full gradient drops below 1 when elements are cut.")
         elif mode == "global norm":
             clipped, scale = bptt.clip_global_norm(cut, c)
-            note = f"The global norm {bptt.global_norm(cut):.4g} was {'scaled by ' + format(scale, '.4g') if scale < 1 else 'already ≤ c'}."
-        m1, m2, m3 = st.columns(3)
+            note = (f"The global norm {bptt.global_norm(cut):.4g} was "
+                    f"{'scaled by ' + format(scale, '.4g') if scale < 1 else 'already ≤ c'}. Global-norm clipping "
+                    "multiplies every element by one number: the length is capped at c and the direction is kept "
+                    f"(cosine {bptt.cosine(clipped, cut):.6f} with the gradient before clipping), even when the "
+                    "distance from it is large.")
+        m1, m2, m3, m4 = st.columns(4)
         m1.metric("steps kept", f"{int(keep.sum())} of {int(tr.lengths[0])}")
         m2.metric("truncated vs full gradient", f"{bptt.relative_distance(cut, full):.3e}", help="‖truncated − full‖ / ‖full‖")
-        m3.metric("after clipping vs full", f"{bptt.relative_distance(clipped, full):.3e}", help="‖clipped − full‖ / ‖full‖")
+        m3.metric("after clipping vs full: distance", f"{bptt.relative_distance(clipped, full):.3e}",
+                  help="‖clipped − full‖ / ‖full‖")
+        m4.metric("after clipping vs full: cosine", f"{bptt.cosine(clipped, full):.6f}",
+                  help="cos of the angle between the clipped and the full gradient: 1 = the same direction")
         if note:
             st.caption(note)
 

@@ -71,20 +71,20 @@ def live_view():
     st.markdown(train_view.status_line(trainer, running))
     tested_at, result, u_test = train_run.tested(trainer, test, running)       # while running: at most once a second
     c1, c2 = st.columns(2)
-    c1.plotly_chart(train_figures.loss_figure(trainer.train_losses, trainer.val_points,
+    ui.chart(train_figures.loss_figure(trainer.train_losses, trainer.val_points,
                                               title="Loss: training minibatches and validation set"),
-                    key="train_loss", width="stretch")
+                    key="train_loss", where=c1)
     series = {"RNN": result["rnn"], f"feed-forward (reads {trainer.ff.T_ff} steps)": result["ff"]}
-    c2.plotly_chart(train_figures.generalisation_figure(
+    ui.chart(train_figures.generalisation_figure(
         result["lengths"], series, (lo, hi), task.metric_name, task.higher_is_better, task.chance,
         title=f"{task.metric_name.capitalize()} against length, 1 to {2 * hi} (at update {tested_at:,})"),
-        key="train_general", width="stretch")
+        key="train_general", where=c2)
     st.caption(train_view.generalisation_note(trainer, result, test))
     if task.name == "sum":
-        st.plotly_chart(train_figures.prediction_figure(
+        ui.chart(train_figures.prediction_figure(
             test.targets, u_test, test.lengths, (lo, hi), unit=9.0,
             title=f"The RNN's sums against the true sums (f_s = {trainer.params.f_s})"),
-            key="train_pred", width="stretch")
+            key="train_pred")
 
 
 live_view()
@@ -115,10 +115,10 @@ if task.name == "sum":
     compared = train_run.compare_activations(trainer, running)
     if compared is not None:
         series = {f"f_s = {f}": v for f, v in compared["metric"].items()}
-        st.plotly_chart(train_figures.generalisation_figure(
+        ui.chart(train_figures.generalisation_figure(
             compared["lengths"], series, (lo, hi), task.metric_name, False,
             title=f"Relative error against length after {train_run.COMPARE_UPDATES:,} updates, one RNN per f_s"),
-            key="train_compare_chart", width="stretch")
+            key="train_compare_chart")
         for f, msg in compared["stopped"].items():
             if msg:
                 st.warning(f"f_s = {f}: {msg}")

@@ -4,6 +4,7 @@ import streamlit as st
 
 import rnnviz as rv
 from rnnviz import figures, ui
+from rnnviz.ui.sequence import new_sequence_controls
 
 p = ui.model_sidebar()
 st.title("How a recurrent neural network remembers")
@@ -19,15 +20,17 @@ st.markdown(
     f"{p.state_size}: its first {p.state_size} rows multiply $s^{{t-1}}$, its last {p.input_size} rows multiply $i^t$.")
 
 T = 8
-inputs = np.random.default_rng(ui.model_settings().seed).uniform(-1, 1, (1, T, p.input_size))
+inputs = np.random.default_rng(ui.session.value("sequence_seed")).uniform(-1, 1, (1, T, p.input_size))   # the input seed
 tr = rv.forward(p, inputs)
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(figures.inputs_figure(inputs[0], title=f"A random sequence of T = {T} inputs"),
-                    key="home_inputs", width="stretch")
+    ui.chart(figures.inputs_figure(inputs[0], title=f"A random sequence of T = {T} inputs"),
+                    key="home_inputs")
 with right:
-    st.plotly_chart(figures.states_figure(tr.states[0], title="The states it produces, s<sup>0</sup> … s<sup>T</sup>"),
-                    key="home_states", width="stretch")
+    ui.chart(figures.states_figure(tr.states[0], title="The states it produces, s<sup>0</sup> … s<sup>T</sup>"),
+                    key="home_states")
+with st.columns([1, 3])[0]:
+    new_sequence_controls(key="home_new")                       # new inputs for the same weights
 st.markdown(f"Output after the last step: $o$ = `{np.array2string(tr.output[0], precision=6)}`. "
             "Every column of the state heatmap depends on all the inputs before it: that is the network's memory. "
             "Change the model in the sidebar and watch the states change.")

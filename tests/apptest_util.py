@@ -42,9 +42,3 @@ def make_it_overflow(at: AppTest) -> AppTest:
         at.selectbox(key="one_weight_name").set_value(name).run()
         at.text_input(key="one_weight_value").set_value("1e200").run()
     return at
-
-
-def reveal(at: AppTest, key: str = "step_reveal") -> AppTest:
-    """Show every state (or δ: key="bptt_reveal"), also those not computed yet, so a test reads them all."""
-    at.toggle(key=key).set_value(True).run()
-    return at

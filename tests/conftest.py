@@ -7,6 +7,7 @@ import tempfile
 
 import numpy as np
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 import rnnviz as rv
 
@@ -76,3 +77,21 @@ def smooth_case():
 def is_kink_free():
     """The predicate ``kink_free``."""
     return kink_free
+
+
+@pytest.fixture
+def files(monkeypatch):
+    """{file name: the callable that makes it} for the download buttons of the latest AppTest run.
+
+    st.download_button with a callable registers it with the runtime's media file manager and sends only an
+    id; AppTest has no browser to click, so the fixture records the callables and a test calls them, as the
+    server does on a click."""
+    made = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return made

@@ -38,3 +38,14 @@ def outlined_step(fig_dict):
     outlines = [s for s in fig_dict["layout"].get("shapes", []) if s.get("line", {}).get("width") == 3]
     assert len(outlines) == 1
     return outlines[0]["x0"] + 0.5
+
+
+def stepper(at, key: str = "step_stepper") -> dict:
+    """The data the in-browser stepper with this key was sent (its JSON), arrays decoded to numpy: "states",
+    "deltas", ... as rnnviz.stepper_payload wrote them, "step" the step Python holds, "show_all"."""
+    for el in at.get("bidi_component"):
+        if el.proto.id.endswith(f"-{key}"):
+            data = json.loads(el.proto.json)
+            return {name: (np.frombuffer(base64.b64decode(v["b64"]), dtype="<f8").reshape(v["shape"])
+                           if isinstance(v, dict) and "b64" in v else v) for name, v in data.items()}
+    raise KeyError(f"no stepper with key {key!r}")

@@ -19,9 +19,10 @@ import pytest
 
 import rnnviz
 import rnnviz as rv
-from apptest_util import open_page, open_weights, reveal, set_model
-from figdata import chart_spec, heatmap_z
+from apptest_util import open_page, open_weights, set_model
+from figdata import chart_spec, heatmap_z, stepper
 from rnnviz.ui.model import ModelSettings
+from rnnviz.ui import settings as table
 from rnnviz.ui.pages import PAGES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -34,8 +35,8 @@ def default_params():
 
 
 def plotted_states(at):
-    """The state heatmap of the step page as (T+1, H) numbers."""
-    return heatmap_z(chart_spec(at, "step_states")).T
+    """The states the step page's stepper draws, (T+1, H)."""
+    return stepper(at)["states"]
 
 
 def shown_sequence(at):
@@ -47,13 +48,21 @@ def shown_sequence(at):
 
 
 def step(at, key="step_t"):
-    return at.session_state[key]
+    group, name = key.split("_")
+    return at.session_state[group][name]
+
+
+def report_step(at, t, key="step_t"):
+    """What a student's browser does when stepping pauses: report the step (the stepper's callback stores it)."""
+    group, name = key.split("_")
+    at.session_state[group][name] = t
+    return at.run()
 
 
 # ---- two sessions, interleaved ------------------------------------------------------------------------------
 
 def test_model_steps_and_edited_weights_stay_in_their_session():
-    a, b = reveal(open_page(STEP)), reveal(open_page(STEP))
+    a, b = open_page(STEP), open_page(STEP)
     base = plotted_states(b)
 
     set_model(a, H=5, seed=7, f_s="relu")                                 # a changes its model ...
@@ -64,11 +73,11 @@ def test_model_steps_and_edited_weights_stay_in_their_session():
     assert plotted_states(a).shape[1] == 5
 
     for _ in range(3):                                                   # interleaved step clicks
-        a.button(key="step_t_forward").click().run()
+        report_step(a, step(a) + 1)
         b.run()
-    b.button(key="step_t_forward").click().run()
+    report_step(b, step(b) + 1)
     assert step(a) == 3 and step(b) == 1
-    a.button(key="step_t_back").click().run()
+    report_step(a, step(a) - 1)
     b.run()
     assert step(a) == 2 and step(b) == 1
 
@@ -84,7 +93,7 @@ def test_model_steps_and_edited_weights_stay_in_their_session():
 
 
 def test_two_sessions_editing_at_once_keep_their_own_weights():
-    a, b = reveal(open_page(STEP)), reveal(open_page(STEP))
+    a, b = open_page(STEP), open_page(STEP)
     open_weights(a)
     open_weights(b)
     for at in (a, b):
@@ -127,14 +136,15 @@ def test_padding_and_bptt_settings_stay_in_their_session():
     a.number_input(key="padding_lengths_0").set_value(12).run()
     a.slider(key="padding_bias").set_value(-0.7).run()
     b.run()
-    assert a.session_state["padding"]["lengths"][0] == 12 and b.session_state["padding"]["lengths"][0] == 8
+    default = table.BY_NAME["padding_lengths"].default[0]
+    assert a.session_state["padding"]["lengths"][0] == 12 and b.session_state["padding"]["lengths"][0] == default
     assert b.session_state["padding"]["bias"] == 0.5
     a.switch_page(PAGES[BPTT].file).run()
     b.switch_page(PAGES[BPTT].file).run()
-    a.button(key="bptt_n_forward").click().run()
-    a.button(key="bptt_n_forward").click().run()
+    report_step(a, step(a, "bptt_n") + 1, "bptt_n")
+    report_step(a, step(a, "bptt_n") + 1, "bptt_n")
     b.run()
-    assert a.session_state["bptt_n"] == 2 and b.session_state["bptt_n"] == 0
+    assert step(a, "bptt_n") == 2 and step(b, "bptt_n") == 0
     assert not a.exception and not b.exception
 
 
@@ -209,7 +219,7 @@ def drive_every_page():
     at = open_page(STEP)
     set_model(at, H=4, seed=3, f_s="relu", s0="learned")
     for _ in range(3):
-        at.button(key="step_t_forward").click().run()
+        report_step(at, step(at) + 1)
     open_weights(at)
     at.text_input(key="one_weight_value").set_value("0.75").run()
     at.switch_page(PAGES[PAD].file).run()
@@ -217,7 +227,7 @@ def drive_every_page():
     at.number_input(key="padding_B").set_value(6).run()
     at.radio(key="padding_source").set_value("sentences").run()
     at.switch_page(PAGES[BPTT].file).run()
-    at.button(key="bptt_n_forward").click().run()
+    report_step(at, step(at, "bptt_n") + 1, "bptt_n")
     for tab in ("Contributions and the proof", "The derivation", "Vanishing and exploding",
                 "Truncation and clipping"):
         at.session_state["bptt"]["tab"] = tab

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apptest_util import APP
+from figdata import stepper
 from rnnviz.ui import PAGES
 from rnnviz.ui import settings as table
 from test_settings import LINKED, bad_values
@@ -57,6 +58,7 @@ def test_every_page_opened_with_bad_values_names_each_and_keeps_the_defaults(kin
 NEEDS = {"text": {"seq": "typed text"}, "digits": {"seq": "digits"}, "T": {"seq": "random vectors"},
          "label": {"obj": "cross-entropy", "f_o": "softmax", "O": "2"}, "target": {"obj": "mean squared error"},
          "el": {"tab": "Contributions and the proof"}, "tc": {"tab": "Contributions and the proof"},
+         "unfold": {"tab": "The derivation"}, "iseed": {"seq": "random vectors"},
          "trunc": {"tab": "Truncation and clipping"}, "clip": {"tab": "Truncation and clipping"},
          "c": {"tab": "Truncation and clipping", "clip": "global norm"}, "rho": {"rescale": "1"},
          "pb_text": {"pb_source": "sentences"}, "pb_lengths": {"pb_source": "random"},
@@ -100,6 +102,8 @@ PANEL_CHECKS = {
     "export": ("bptt", lambda at: "Export" in expander_labels(at)),
     "source": ("padding", lambda at: any(label.startswith("The code") for label in expander_labels(at))),
     "open": ("bptt", lambda at: "Open a model file" in expander_labels(at)),
+    "pictures": ("train", lambda at: "Pictures for your notes" in expander_labels(at)),
+    "intro": ("step", lambda at: any("reads one input vector per step" in m.value for m in at.markdown)),
 }
 
 
@@ -130,4 +134,4 @@ def test_a_reshared_lesson_view_keeps_its_lesson_and_hidden_controls():
 def test_a_link_value_past_the_sequence_is_named_where_it_is_used():
     at = open_link({"T": "5", "pads": "0", "t": "99"}, "step")
     assert any("t=` 99 `" in w.value and "` 5 `" in w.value for w in at.warning)
-    assert at.slider(key="step_t").value == 5
+    assert stepper(at)["step"] == 5

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from rnnviz import bptt, dynamics, presets
-from apptest_util import make_it_overflow, open_page, reveal, set_model
-from figdata import chart_spec, decode, heatmap_z, outlined_step
+from rnnviz import bptt, dynamics, influence, presets
+from apptest_util import make_it_overflow, open_page, set_model
+from figdata import chart_spec, decode, stepper
 
 PAGE = "bptt"
 
@@ -14,7 +14,7 @@ def page_sequence(at):
     """The sequence the page shows: the sidebar's preset, its length and pads (read from session state)."""
     p = at.session_state["params"]
     seq = presets.make_sequence("random vectors", p.input_size, at.session_state["sequence"]["T"],
-                                seed=at.session_state["model"]["seed"])
+                                seed=at.session_state["sequence"]["seed"])
     pads = at.session_state["sequence"]["pads"]
     x = np.concatenate([seq.inputs, np.zeros((pads, p.input_size))])[None]
     return x, np.array([seq.inputs.shape[0]])
@@ -34,20 +34,22 @@ def at():
     return open_page(PAGE)
 
 
-def test_deltas_fill_from_the_right_and_equal_backward(at):
-    assert np.isnan(heatmap_z(chart_spec(at, "bptt_deltas"))).all()      # at the output no δ is computed yet
-    reveal(at, "bptt_reveal")
+def test_the_backward_stepper_is_sent_backwards_numbers(at):
     p = at.session_state["params"]
     x, lengths = page_sequence(at)
     tr = rv.forward(p, x, lengths)
     g = rv.backward(p, tr, bptt.Objective("output component", k=0)(tr.output)[1])
-    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "bptt_deltas")), g.deltas[0].T)
-    T = x.shape[1]
-    for n in range(1, 4):
-        at.button(key="bptt_n_forward").click().run()
-        assert outlined_step(chart_spec(at, "bptt_deltas")) == T + 1 - n   # the current step walks right to left
-        is_pad = not tr.mask[0, T - n]
-        assert any("is a pad" in m.value for m in at.markdown) == is_pad  # default: the last 2 steps are pads
+    data = stepper(at, "bptt_stepper")
+    np.testing.assert_array_equal(data["deltas"], g.deltas[0])             # bit for bit: the browser draws these
+    np.testing.assert_array_equal(data["d_states"], g.d_states[0])
+    np.testing.assert_array_equal(data["contrib_norms"], g.step_norms("W_s"))
+    assert data["kind"] == "backward" and data["step"] == 0 and data["show_all"] is False
+    assert data["pads"] == (~tr.mask[0]).tolist()                         # default: the last 2 steps are pads
+    at.session_state["bptt"]["n"] = 3                                     # what the browser reports on a pause
+    at.run()
+    assert stepper(at, "bptt_stepper")["step"] == 3 and dict(at.query_params)["n"] == "3"
+    at.toggle(key="bptt_reveal").set_value(True).run()
+    assert stepper(at, "bptt_stepper")["show_all"] is True
     assert not at.exception
 
 
@@ -130,3 +132,87 @@ def test_a_bad_target_says_what_to_fix(at, typed, says):
     at.text_input(key="bptt_target").set_value(typed).run()
     assert not at.exception
     assert any(says in w.value for w in at.warning)
+
+
+def page_grads(at, objective=bptt.Objective("output component", k=0)):
+    p = at.session_state["params"]
+    x, lengths = page_sequence(at)
+    tr = rv.forward(p, x, lengths)
+    return p, x, lengths, tr, rv.backward(p, tr, objective(tr.output)[1])
+
+
+def frame(at, column):
+    """The table the page shows with this column (a st.dataframe without selection carries no key)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_every_parameter_has_its_proof_and_b_s_its_bars(at):
+    open_tab(at, "Contributions and the proof")
+    at.selectbox(key="bptt_element").set_value("W_i11").run()
+    p, x, lengths, tr, g = page_grads(at)
+    np.testing.assert_array_equal(bars(at, "bptt_bias_bars"), g.step_element("b_s", 1))   # b_s1 per step
+    proof = frame(at, "total from backward()")
+    assert list(proof.index) == ["W_i11", "b_s1", "W_o10", "b_o0", "s01"]
+    obj = bptt.Objective("output component", k=0)
+    for name, (param, index) in [(n, rv.params.element_names(p)[n]) for n in proof.index]:
+        fd = bptt.element_finite_difference(p, x, lengths, obj, param, index)
+        assert proof.loc[name, "total from backward()"] == getattr(g, param)[index]
+        assert rv.gradcheck.relative_error(proof.loc[name, "total from backward()"], fd) < 1e-6
+        assert proof.loc[name, "central finite difference (ε = 1e-6)"] == fd
+        copies = proof.loc[name, "sum of the per-step copies"]
+        if param in ("W_s", "b_s"):
+            assert rv.gradcheck.relative_error(copies, fd) < 1e-6
+        else:
+            assert np.isnan(copies)                                   # used once: no per-step copies
+    assert any(r"\frac{dL}{ds0} = \frac{dL}{ds^0}" in l.value for l in at.latex)
+
+
+def test_the_derivation_unfolds_one_step_per_click_until_backward(at):
+    open_tab(at, "The derivation")
+    at.selectbox(key="bptt_element").set_value("W_s01").run()
+    p, x, lengths, tr, g = page_grads(at)
+    T = x.shape[1]
+    at.number_input(key="bptt_unfold").set_value(0).run()
+    u = bptt.unfold_element(p, tr, g, 0, 1)
+    for n in range(1, T + 1):
+        at.number_input(key="bptt_unfold").increment().run()
+        assert not at.exception
+        terms = frame(at, "term = factor × δ")
+        assert list(terms.index) == list(range(T, T - n, -1))          # one more step per click
+        np.testing.assert_array_equal(terms["term = factor × δ"], u["term"][::-1][:n])
+        np.testing.assert_array_equal(terms["not unfolded after this step"], u["rest"][1:n + 1])
+        np.testing.assert_allclose(terms["term = factor × δ"].sum() + u["rest"][n], g.W_s[0, 1], rtol=1e-12)
+    assert any(f"{g.W_s[0, 1]:.15g}" in s.value and "Fully unfolded" in s.value for s in at.success)
+
+
+def test_how_far_back_the_network_looks_is_the_output_jacobian(at):
+    open_tab(at, "Vanishing and exploding")
+    p, x, lengths, tr, g = page_grads(at)
+    shown = decode(chart_spec(at, "bptt_influence")["data"][0]["y"]).astype(float)
+    n = influence.influence_norms(p, tr)
+    real = n > 0
+    np.testing.assert_array_equal(shown[real], n[real])
+    assert np.isnan(shown[~real]).all() and (~real == ~tr.mask[0]).all()   # pads: 0, left out of the log axis
+    eps, t = 1e-6, 2
+    for j in range(p.input_size):                                      # one step's Jacobian by finite differences
+        plus, minus = x.copy(), x.copy()
+        plus[0, t, j] += eps
+        minus[0, t, j] -= eps
+        slope = (rv.forward(p, plus, lengths).output[0] - rv.forward(p, minus, lengths).output[0]) / (2 * eps)
+        np.testing.assert_allclose(influence.input_jacobians(p, tr)[t, :, j], slope, rtol=1e-6, atol=1e-10)
+
+
+def test_global_norm_clipping_keeps_the_direction(at):
+    open_tab(at, "Truncation and clipping")
+    at.radio(key="bptt_clip_mode").set_value("global norm").run()
+    at.number_input(key="bptt_clip_c").set_value(0.01).run()
+    cosine = next(m.value for m in at.metric if m.label == "after clipping vs full: cosine")
+    assert cosine == "1.000000"
+    assert any("direction is kept" in c.value for c in at.caption)
+    at.radio(key="bptt_clip_mode").set_value("element-wise").run()
+    p, x, lengths, tr, g = page_grads(at)
+    full = bptt.grads_dict(g)
+    shown = next(m.value for m in at.metric if m.label == "after clipping vs full: cosine")
+    assert shown == f"{bptt.cosine(bptt.clip_elementwise(full, 0.01), full):.6f}" and shown != "1.000000"
+    at.radio(key="bptt_clip_mode").set_value("no clipping").run()
+    assert at.number_input(key="bptt_clip_c").disabled

@@ -1,16 +1,14 @@
 """AppTest of the Export expander on the step and BPTT pages: it builds nothing while closed; opened, it
 offers download buttons whose (deferred) files are exactly rnnviz.export's for the page's model and sequence.
 
-st.download_button with a callable registers it with the runtime's media file manager and sends only an
-id; AppTest has no browser to click, so the test records the callables (MediaFileManager.add_deferred)
-and calls them, as the server does on a click.
+The download buttons' deferred files are recorded by the `files` fixture (tests/conftest.py) and called, as
+the server does on a click.
 """
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 import rnnviz as rv
 from apptest_util import open_page, set_model
@@ -19,20 +17,6 @@ from rnnviz.bptt import Objective
 
 STEP, BPTT = "step", "bptt"
 AGREE = "rnnviz and PyTorch agree"
-
-
-@pytest.fixture
-def files(monkeypatch):
-    """{file name: the callable that makes it} for the download buttons of the latest run."""
-    made = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        made[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return made
 
 
 def export_keys(at) -> set:
@@ -59,7 +43,7 @@ def test_step_page_exports_states_parameters_and_a_forward_script(files):
     at = open_page(STEP)
     assert export_keys(at) == set() and not files                       # closed: nothing is built
     open_export(at, files)
-    assert export_keys(at) == {"export_states", "export_npz", "export_json", "export_pytorch"}
+    assert export_keys(at) == {"export_states", "export_npz", "export_json", "export_pytorch", "export_notebook"}
     p, tr = page_trace(at)
     assert files["rnnviz_states.csv"]() == export.states_csv(tr)
     assert model_io.from_npz(files["rnnviz_params.npz"]()).equals(p)
@@ -75,7 +59,7 @@ def test_bptt_page_exports_gradients_and_a_script_that_torch_agrees_with(files):
     assert export_keys(at) == set()
     open_export(at, files)
     assert export_keys(at) == {"export_states", "export_deltas", "export_contributions", "export_npz", "export_json",
-                               "export_pytorch"}
+                               "export_pytorch", "export_notebook"}
     p, tr = page_trace(at)
     objective = Objective("output component", k=0)                      # the page's default
     g = rv.backward(p, tr, objective(tr.output)[1])
@@ -108,7 +92,7 @@ def test_an_overflowed_model_offers_no_script(files):
     at.session_state["params"] = p.replace(W_s=p.W_s * 1e200, f_s="identity")   # s^2 overflows to inf
     open_export(at, files)
     assert page_trace(at)[1].first_nonfinite_step() is not None
-    assert export_keys(at) == {"export_states", "export_npz", "export_json"}
+    assert export_keys(at) == {"export_states", "export_npz", "export_json", "export_notebook"}
     assert any("No PyTorch script" in c.value for c in at.caption)
     header, *rows = files["rnnviz_states.csv"]().splitlines()
     assert "inf" in rows[-1] or "nan" in rows[-1]                        # the states CSV still shows what happened

@@ -44,7 +44,7 @@ def strategies(at) -> dict:
 def expected_batch(at, lengths, extra=0, bias=0.5):
     """(page params, inputs, lengths) as the page builds them for random vectors."""
     p = batching.add_bias(at.session_state["params"], bias)
-    seqs = batching.random_batch(np.array(lengths), p.input_size, seed=at.session_state["model"]["seed"])
+    seqs = batching.random_batch(np.array(lengths), p.input_size, seed=at.session_state["sequence"]["seed"])
     x, n = batching.padded(seqs, extra)
     return p, x, n
 
@@ -81,21 +81,21 @@ def test_default_page_draws_what_the_core_computes(at):
 def test_masked_against_unmasked_table_reports_the_drift(at):
     p, x, n = expected_batch(at, DEFAULT_LENGTHS)
     masked, unmasked = rv.forward(p, x, n), rv.forward(p, x)
-    drift = table(at, "final state s^T: max |difference|")
+    drift = table(at, "final state sᵀ: max |difference|")
     T = x.shape[1]
     for b in range(len(n)):
         expected = np.abs(masked.states[b, T] - unmasked.states[b, T]).max()
-        assert float(drift["final state s^T: max |difference|"][b]) == expected
+        assert float(drift["final state sᵀ: max |difference|"][b]) == expected
         assert float(drift["output o: max |difference|"][b]) == np.abs(masked.output[b] - unmasked.output[b]).max()
         assert (expected == 0.0) == (n[b] == T)                         # drift exactly where there are pads
 
 
 def test_gradient_at_pads_is_exactly_zero(at):
-    grads = table(at, "with the mask: max |δ^t| at its pads")
+    grads = table(at, "with the mask: max |δᵗ| at its pads")
     has_pads = np.array(DEFAULT_LENGTHS) < max(DEFAULT_LENGTHS)
-    for col in ("with the mask: max |δ^t| at its pads", "with the mask: max |∂L/∂W_s^t| at its pads"):
+    for col in ("with the mask: max |δᵗ| at its pads", "with the mask: max |∂L/∂W_sᵗ| at its pads"):
         assert grads[col].tolist() == ["0.0" if h else "no pads" for h in has_pads]
-    unmasked = grads["without the mask: max |∂L/∂W_s^t| there"]
+    unmasked = grads["without the mask: max |∂L/∂W_sᵗ| there"]
     assert all(float(v) > 0 for v, h in zip(unmasked, has_pads) if h)
 
 
@@ -141,7 +141,7 @@ def test_extra_pads_make_even_the_longest_drift(at):
     p, x, n = expected_batch(at, DEFAULT_LENGTHS, extra=3)
     assert x.shape[1] == max(DEFAULT_LENGTHS) + 3
     assert_page_matches_core(at, p, x, n)
-    drift = table(at, "final state s^T: max |difference|")["final state s^T: max |difference|"]
+    drift = table(at, "final state sᵀ: max |difference|")["final state sᵀ: max |difference|"]
     assert all(float(v) > 0 for v in drift)
     cells = len(n) * x.shape[1]
     wasted = strategies(at)["pad cells (computed, then thrown away)"][1]
@@ -245,3 +245,23 @@ def test_page_shows_the_core_source(at):
     at.session_state["source_open"] = True
     at.run()
     assert any("def forward(p: Params, inputs, lengths=None)" in c.value for c in at.code)
+
+
+def test_the_default_batch_groups_into_two_lengths_of_two(at):
+    groups = table(at, "outputs: max |group batch − padded batch|")
+    assert len(groups) == 2
+    assert [len(s.split(", ")) for s in groups["sequences in it"]] == [2, 2]
+    assert strategies(at)["batches = forward calls"] == ("2", "1")
+
+
+def test_a_new_input_seed_draws_new_sequences_with_the_same_weights(at):
+    p = at.session_state["params"]
+    before = heatmap_z(chart_spec(at, "pad_inputs"))
+    at.button(key="padding_new").click().run()
+    assert not at.exception
+    assert at.session_state["sequence"]["seed"] == 1 and at.session_state["params"].equals(p)   # weights kept
+    after = heatmap_z(chart_spec(at, "pad_inputs"))
+    x, _ = batching.padded(batching.random_batch(np.array(DEFAULT_LENGTHS), p.input_size, seed=1))
+    assert not np.array_equal(np.nan_to_num(before), np.nan_to_num(after))
+    p2, x2, n2 = expected_batch(at, DEFAULT_LENGTHS)
+    np.testing.assert_array_equal(x2, x)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import rnnviz as rv
-from apptest_util import make_it_overflow, open_page, open_weights, reveal
-from figdata import chart_spec, decode, heatmap_z, outlined_step
+from apptest_util import make_it_overflow, open_page, open_weights
+from figdata import chart_spec, heatmap_z, stepper
 
 PAGE = "step"
 
@@ -23,73 +23,58 @@ def at():
     return open_page(PAGE)
 
 
-def test_states_plotted_are_the_cores(at):
-    reveal(at)                                                            # every state, computed or not yet
+def test_the_stepper_is_sent_the_cores_numbers(at):
     p = at.session_state["params"]
     inputs, lengths = shown_sequence(at)
     tr = rv.forward(p, inputs, lengths)
-    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "step_states")), tr.states[0].T)
+    data = stepper(at)
+    np.testing.assert_array_equal(data["states"], tr.states[0])          # bit for bit: the browser draws these
+    np.testing.assert_array_equal(data["z"], tr.z[0])
+    np.testing.assert_array_equal(data["output"], tr.output[0])
+    assert data["pads"] == (~tr.mask[0]).tolist() and data["step"] == 0
 
 
-def test_step_forward_back_first_last(at):
-    T = len(decode(chart_spec(at, "step_states")["data"][0]["x"])) - 1
-    for _ in range(3):
-        at.button(key="step_t_forward").click().run()
-    assert at.slider(key="step_t").value == 3
-    assert outlined_step(chart_spec(at, "step_states")) == 3
-    at.button(key="step_t_back").click().run()
-    assert at.slider(key="step_t").value == 2
-    at.button(key="step_t_last").click().run()
-    assert at.slider(key="step_t").value == T
-    at.button(key="step_t_first").click().run()
-    assert at.slider(key="step_t").value == 0
-    at.slider(key="step_t").set_value(4).run()
-    assert outlined_step(chart_spec(at, "step_states")) == 4
+def set_step(at, t):
+    """What the browser does when stepping pauses: report the step (the component's callback stores it)."""
+    at.session_state["step"]["t"] = t
+    return at.run()
+
+
+def test_a_reported_step_is_kept_sent_back_and_linked(at):
+    T = stepper(at)["T"]
+    for t in (3, T, 0):
+        set_step(at, t)
+        assert stepper(at)["step"] == t and dict(at.query_params)["t"] == str(t)
+    set_step(at, T + 5)                                                   # past the end (the sequence shrank)
+    assert stepper(at)["step"] == T
     assert not at.exception
 
 
 def test_step_survives_unrelated_changes(at):
-    at.slider(key="step_t").set_value(3).run()
-    at.select_slider(key="step_speed").set_value(4).run()
-    assert at.slider(key="step_t").value == 3
+    set_step(at, 3)
+    at.toggle(key="step_reveal").set_value(True).run()
+    assert stepper(at)["step"] == 3
 
 
 def test_pads_copy_the_state(at):
     at.number_input(key="sequence_pads").set_value(4).run()
-    states = heatmap_z(chart_spec(at, "step_states"))                     # (H, T+1)
-    inputs, lengths = shown_sequence(at)
-    T = lengths[0]
-    assert states.shape[1] == inputs.shape[1] + 1 and inputs.shape[1] == T + 4
+    data = stepper(at)
+    states, T = data["states"], data["length"]                            # (T+1+4, H)
+    assert states.shape[0] == T + 4 + 1 and data["pads"] == [False] * T + [True] * 4
     for t in range(T + 1, T + 5):
-        np.testing.assert_array_equal(states[:, t], states[:, t - 1])    # a pad column equals the one before
-    at.slider(key="step_t").set_value(T + 2).run()
-    assert any("is a pad" in m.value for m in at.markdown)
-
-
-def test_play_advances_and_pause_stops(at):
-    at.button(key="step_t_play").click().run()
-    assert at.session_state["step_t_playing"]
-    t1 = at.slider(key="step_t").value
-    at.run()                                                              # what the fragment timer does
-    assert at.slider(key="step_t").value == t1 + 1
-    at.button(key="step_t_play").click().run()                            # pause
-    assert not at.session_state["step_t_playing"]
-    t2 = at.slider(key="step_t").value
-    at.run()
-    assert at.slider(key="step_t").value == t2
+        np.testing.assert_array_equal(states[t], states[t - 1])          # a pad state equals the one before
 
 
 def test_editing_one_weight_recomputes(at):
-    reveal(at)
-    at.slider(key="step_t").set_value(2).run()
+    set_step(at, 2)
     open_weights(at)
     at.selectbox(key="one_weight_name").set_value("W_s00").run()
     at.text_input(key="one_weight_value").set_value("1.5").run()
     p = at.session_state["params"]
     assert p.W_s[0, 0] == 1.5
     inputs, lengths = shown_sequence(at)
-    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "step_states")), rv.forward(p, inputs, lengths).states[0].T)
-    assert at.slider(key="step_t").value == 2                             # the step survives an edit
+    np.testing.assert_array_equal(stepper(at)["states"], rv.forward(p, inputs, lengths).states[0])
+    assert stepper(at)["step"] == 2                                       # the step survives an edit
 
 
 def test_text_preset_sets_the_input_size(at):
@@ -124,11 +109,27 @@ def test_a_weight_that_is_not_a_finite_number_is_refused_and_changes_nothing(at,
     assert any("Not applied" in e.value for e in at.error)
 
 
-def test_states_fill_in_as_they_are_computed_and_the_toggle_shows_them_all(at):
-    at.slider(key="step_t").set_value(2).run()
-    z = heatmap_z(chart_spec(at, "step_states")).T                       # (T+1, H)
-    tr = rv.forward(at.session_state["params"], *shown_sequence(at))
-    np.testing.assert_array_equal(z[:3], tr.states[0, :3])
-    assert np.isnan(z[3:]).all()
+def test_the_toggle_shows_the_states_not_computed_yet(at):
+    assert stepper(at)["show_all"] is False                               # a state appears when computed
     at.toggle(key="step_reveal").set_value(True).run()
-    np.testing.assert_array_equal(heatmap_z(chart_spec(at, "step_states")).T, tr.states[0])
+    assert stepper(at)["show_all"] is True
+
+
+def test_new_sequence_keeps_the_weights_and_reset_weights_drops_edits(at):
+    from rnnviz import presets
+    p = at.session_state["params"]
+    assert at.button(key="model_reset").disabled                        # nothing to reset yet
+    at.button(key="sequence_new").click().run()
+    assert not at.exception and at.session_state["sequence"]["seed"] == 1
+    assert at.session_state["params"].equals(p)                          # the same weights ...
+    inputs, lengths = shown_sequence(at)
+    T = at.session_state["sequence"]["T"]
+    np.testing.assert_array_equal(inputs[0, :T], presets.make_sequence("random vectors", p.input_size, T, seed=1).inputs)
+    open_weights(at)                                                      # ... until a weight is edited
+    at.selectbox(key="one_weight_name").set_value("W_s00").run()
+    at.text_input(key="one_weight_value").set_value("0.75").run()
+    assert at.session_state["params"].W_s[0, 0] == 0.75
+    assert not at.button(key="model_reset").disabled
+    at.button(key="model_reset").click().run()
+    assert not at.exception and at.session_state["params"].equals(p)     # drawn again from the weight seed
+    assert at.session_state["sequence"]["seed"] == 1                      # the inputs stay

@@ -6,19 +6,20 @@ module-level mutable state.
 """
 from . import session
 from .batch_controls import batch_controls
-from .bptt_panel import backward_step, objective_controls
-from .export_panel import export_panel
+from .bptt_panel import objective_controls
+from .charts import chart
+from .export_panel import export_panel, padding_export
 from .lessons import LESSONS
-from .model import ModelSettings, adopt_params, model_settings, model_sidebar, show_source
+from .model import ModelSettings, adopt_params, intro, model_settings, model_sidebar, presenting, show_source
 from .pages import HOME, PAGES
 from .sequence import sequence_controls
 from .session import tabs, widget
 from .settings import LIMITS
-from .step_panel import step_arithmetic
-from .stepper import play_controls, stepper
+from .stepper import stepper
 from .weights import weight_editors
 
-__all__ = ["HOME", "LESSONS", "LIMITS", "ModelSettings", "PAGES", "adopt_params", "backward_step", "batch_controls",
-           "export_panel", "model_settings", "model_sidebar", "objective_controls", "play_controls",
-           "sequence_controls", "session", "show_source", "step_arithmetic", "stepper", "tabs", "weight_editors",
+__all__ = ["HOME", "LESSONS", "LIMITS", "ModelSettings", "PAGES", "adopt_params", "batch_controls", "chart",
+           "padding_export",
+           "export_panel", "intro", "model_settings", "presenting", "model_sidebar", "objective_controls", 
+           "sequence_controls", "session", "show_source", "stepper", "tabs", "weight_editors",
            "widget"]

@@ -11,6 +11,7 @@ import streamlit as st
 from .. import batching
 from ..params import Params
 from . import session
+from .sequence import new_sequence_controls
 from .settings import LIMITS, quote
 
 
@@ -77,9 +78,14 @@ def _random_batch(p: Params, settings: dict) -> BatchView:
         with cols[1 + b]:
             session.widget("padding_lengths", index=b, label=f"length {b}")
     lengths = np.array(settings["lengths"][:B], dtype=np.int64)
-    seqs = batching.random_batch(lengths, p.input_size, seed=session.value("model_seed"))
-    st.caption(f"Each input vector iᵗ holds I = {p.input_size} random numbers from U(−1, 1) (the sidebar's seed); "
-               "changing a length adds or removes steps at the end of that sequence only.")
+    seqs = batching.random_batch(lengths, p.input_size, seed=session.value("sequence_seed"))
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.caption(f"Each input vector iᵗ holds I = {p.input_size} random numbers from U(−1, 1), drawn from the "
+                   "input seed (the weights keep theirs); changing a length adds or removes steps at the end of "
+                   "that sequence only.")
+    with c2:
+        new_sequence_controls(key="padding_new")
     return BatchView(seqs, tuple(f"seq {b}" for b in range(B)), None, int(settings["extra"]), float(settings["bias"]),
                      note=f"random vectors, I = {p.input_size}")
 

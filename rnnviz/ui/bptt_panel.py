@@ -1,9 +1,11 @@
-"""Controls and explanations of the BPTT lesson: what is differentiated, and one backward step's numbers."""
+"""Controls and explanations of the BPTT lesson: what is differentiated, and the product-rule derivation of
+one weight's gradient with its numbers."""
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from .. import activations, latex
-from ..bptt import OBJECTIVES, Objective
+from .. import latex
+from ..bptt import Objective, unfold_element
 from ..core import Grads, Trace
 from ..params import Params
 from . import session
@@ -33,7 +35,8 @@ def objective_controls(p: Params) -> Objective | None:
         kind = session.widget("bptt_objective")
     with c2:
         if kind == "output component":
-            return Objective(kind, k=int(session.widget("bptt_k", lo=0, hi=O - 1)))
+            return Objective(kind, k=int(session.widget("bptt_k", lo=0, hi=O - 1, disabled=O == 1,
+                                                        help="o has one component (O = 1): k = 0" if O == 1 else None)))
         if kind == "mean squared error":
             try:
                 return Objective(kind, target=_target(session.widget("bptt_target"), O))
@@ -47,27 +50,37 @@ def objective_controls(p: Params) -> Objective | None:
         return Objective(kind, label=int(label))
 
 
-def backward_step(p: Params, tr: Trace, g: Grads, t: int, b: int = 0) -> None:
-    """The equations of back-propagation at step t (1..T) with their numbers; t = T + 1 is the output."""
-    T = tr.mask.shape[1]
-    f_s = activations.get(p.f_s)
-    if t == T + 1:
-        st.markdown("**Start at the output.** The loss gives dL/do; through f_o and W_o it gives the gradient "
-                    "of the last state, where back-propagation through time begins.")
-        st.latex(rf"\frac{{dL}}{{ds^{{{T}}}}} = " + latex.row_vector(g.d_states[b, T]))
-        return
-    ds = g.d_states[b, t]
-    if not tr.mask[b, t - 1]:
-        st.markdown(f"**Step t = {t} is a pad.** It computed nothing, so it has no copy of W_s to differentiate: "
-                    "δ is 0 and the gradient passes through unchanged.")
-        st.latex(rf"\delta^{{{t}}} = 0 \qquad \frac{{dL}}{{ds^{{{t - 1}}}}} = \frac{{dL}}{{ds^{{{t}}}}} = "
-                 + latex.row_vector(ds))
-        return
-    slope = f_s.backward(tr.z[b, t - 1], tr.states[b, t], np.ones_like(ds))       # f_s'(z^t)
-    st.markdown(f"**Step t = {t}.** The gradient reaching s^{t} is multiplied by the slope of f_s at z^{t}, "
-                f"giving δ^{t}; δ^{t} times the state rows of W_s (transposed) is the gradient handed to s^{t - 1}.")
-    st.latex(rf"\frac{{dL}}{{ds^{{{t}}}}} = " + latex.row_vector(ds) + rf"\qquad f_s'(z^{{{t}}}) = "
-             + latex.row_vector(slope))
-    st.latex(rf"\delta^{{{t}}} = \frac{{dL}}{{ds^{{{t}}}}} \odot f_s'(z^{{{t}}}) = " + latex.row_vector(g.deltas[b, t - 1]))
-    st.latex(rf"\frac{{dL}}{{ds^{{{t - 1}}}}} = \delta^{{{t}}}\, W_{{s,\,1..H}}^{{\top}} = "
-             + latex.row_vector(g.d_states[b, t - 1]))
+def derivation(p: Params, tr: Trace, g: Grads, objective: Objective, name: str, row: int, col: int, n: int) -> None:
+    """dL/dw for w = W_s[row, col] (named `name`: W_s·· state rows, W_i·· input rows) unfolded n levels by the
+    product rule, as the lesson text does it: each level expands s^{t-1} into the step before and leaves one
+    per-step term x^t_row δ^t_col; the part not unfolded yet is carried along. After T levels it is 0 and the
+    terms add up to backward()'s total."""
+    T = tr.z.shape[1]
+    u = unfold_element(p, tr, g, row, col)
+    total = g.W_s[row, col]
+    n = min(max(int(n), 0), T)
+    factor = (rf"s_{{{row}}}^{{t-1}}" if row < p.state_size else rf"i_{{{row - p.state_size}}}^{{t}}")
+    w = rf"W_{{s{row}{col}}}" if row < p.state_size else rf"W_{{i{row - p.state_size}{col}}}"
+    L = objective.symbol()
+    st.latex(rf"\frac{{d{L}}}{{d{w}}} = \sum_{{t=1}}^{{T}} \frac{{d{L}}}{{d{w}^{{t}}}} = \sum_t {factor}\, \delta_{{{col}}}^{{t}}"
+             r"\qquad\text{each step's copy: the factor it multiplies, times } \delta^t = dL/dz^t")
+    steps = list(range(T, T - n, -1))                                  # unfolded from the output back
+    shown = steps[:6] + (["…"] if n > 7 else []) + (steps[-1:] if n > 6 else [])
+    parts = [rf"\underbrace{{{latex.number(u['term'][t - 1], 6)}}}_{{t={t}}}" if t != "…" else r"\cdots" for t in shown]
+    rest = rf"\underbrace{{{latex.number(u['rest'][n], 6)}}}_{{\text{{not unfolded yet}}}}"
+    st.latex(rf"\frac{{d{L}}}{{d{w}}} = " + " + ".join(parts + [rest]) if n < T else
+             rf"\frac{{d{L}}}{{d{w}}} = " + " + ".join(parts) + rf" = {latex.number(u['term'].sum(), 10)}")
+    if n:
+        frame = pd.DataFrame({"factor": [u["x"][:, t - 1].sum() for t in steps],
+                              "δ": [u["delta"][:, t - 1].sum() for t in steps],
+                              "term = factor × δ": [u["term"][t - 1] for t in steps],
+                              "not unfolded after this step": [u["rest"][k + 1] for k in range(n)]},
+                             index=pd.Index(steps, name="t"))
+        st.dataframe(frame, width="stretch", column_config={
+            c: st.column_config.NumberColumn(format="%.10g") for c in frame.columns})
+    if n < T:
+        st.caption(f"Unfolded {n} of {T} steps: press + to expand the state s^{T - n} by the product rule into the "
+                   "step before. The part not unfolded yet is dL/ds · ds/dw at that state, computed forward.")
+    else:
+        st.success(f"Fully unfolded: the {T} per-step terms add up to {u['term'].sum():.15g}; backward() gives "
+                   f"{total:.15g} — the gradient of {name} is the sum of its copies' gradients.")

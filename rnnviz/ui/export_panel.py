@@ -7,7 +7,7 @@ Nothing is built while the expander is closed, and every file is made only when 
 import numpy as np
 import streamlit as st
 
-from .. import export
+from .. import export, notebook_export
 from ..bptt import Objective
 from ..core import Grads, Trace
 from ..params import PARAM_NAMES, Params
@@ -32,21 +32,36 @@ def _download(column, label: str, make, file_name: str, mime: str, key: str, cap
     column.caption(caption)
 
 
-def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Objective | None = None) -> None:
+def _panel():
+    """The 'Export' expander, or None when a link hides it or it is closed (nothing is built then)."""
+    if session.hidden("export"):
+        return None
+    panel = st.expander("Export", key="export_open", on_change="rerun", icon=":material/download:")
+    if not panel.open:
+        return None
+    panel.caption("Every number is written exactly (Python's repr of a float64): read a CSV back with float() and "
+                  "you get rnnviz's numbers bit for bit.")
+    return panel
+
+
+def _notebook(column, make, caption: str) -> None:
+    _download(column, "notebook (.ipynb)", make, "rnnviz_view.ipynb", "application/x-ipynb+json", "notebook",
+              caption + " Open it in Jupyter (pip install rnnviz's requirements and jupyter) and run all cells.")
+
+
+def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Objective | None = None,
+                 step: int | None = None) -> None:
     """An expander "Export" with downloads of this page's numbers.
 
     p, tr: the parameters and the forward trace the page shows; g: its gradients (adds the deltas and
     per-step contributions CSVs) and objective: what g differentiates (the PyTorch script then checks the
-    loss and every gradient too; without it the script checks the forward pass).
+    loss and every gradient too; without it the script checks the forward pass); step: the page's current step
+    (the notebook outlines it).
     """
-    if session.hidden("export"):
-        return
-    panel = st.expander("Export", key="export_open", on_change="rerun", icon=":material/download:")
-    if not panel.open:                                     # the downloads are built only while it is open
+    panel = _panel()
+    if panel is None:
         return
     with panel:
-        st.caption("Every number is written exactly (Python's repr of a float64): read a CSV back with float() and "
-                   "you get rnnviz's numbers bit for bit.")
         B, T, H = tr.states.shape[0], tr.mask.shape[1], p.state_size
         b = 0
         if B > 1:
@@ -80,6 +95,12 @@ def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Object
             _download(model, "parameters .json", lambda: export.params_json(p), "rnnviz_params.json",
                       "application/json", "json", "The same parameters as JSON lists of numbers (W_s is a list of "
                       "H+I rows: the state rows first, then the input rows).")
+            kind = "step" if objective is None else "bptt"
+            _notebook(model, lambda: notebook_export.view_notebook(kind, p, tr.inputs, tr.lengths, step=step,
+                                                                   objective=objective, title=f"rnnviz: the {kind} view"),
+                      "A Jupyter notebook that rebuilds this view (the exact weights, the sequence, the step"
+                      + (", what is differentiated" if objective is not None else "") + "), draws its figures and "
+                      "checks that it computes the app's numbers bit for bit.")
             problem = _script_problem(tr, g)
             if problem:
                 model.caption(f"No PyTorch script: {problem}.")
@@ -92,3 +113,34 @@ def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Object
                           "A standalone Python script that rebuilds this model in PyTorch (torch.nn.RNN, or a loop of "
                           f"torch operations for f_s = sigmoid or identity), runs the same sequence and checks {checked} "
                           f"against rnnviz's to 1e-9. Run python {SCRIPT_NAME}: it prints \"rnnviz and PyTorch agree\".")
+
+
+def padding_export(p: Params, inputs, lengths, masked: Trace, unmasked: Trace) -> None:
+    """The padding page's 'Export': the batch, the mask, the masked and unmasked states as CSV, the page's model
+    (its b_s includes the page's bias) and a notebook of the view. inputs (B, T, I), lengths (B,)."""
+    panel = _panel()
+    if panel is None:
+        return
+    B, T, _ = inputs.shape
+    with panel:
+        tables, model = st.columns(2)
+        with tables:
+            st.markdown("**Tables (CSV)**")
+            for key, label, make, caption in (
+                    ("batch", "batch CSV", lambda: export.batch_csv(inputs, lengths, "i"),
+                     f"One row per sequence b and step t = 1..{T}: the input iᵗ, and pad = 1 at its pads."),
+                    ("mask", "mask CSV", lambda: export.mask_csv(lengths, T),
+                     "One row per b and t: real = 1 at a sequence's own steps, 0 at a pad."),
+                    ("masked", "masked states CSV", lambda: export.batch_csv(masked.states, lengths, "s", 0),
+                     "sᵗ for t = 0..T with the mask: each sequence's state is copied at its pads."),
+                    ("unmasked", "unmasked states CSV", lambda: export.batch_csv(unmasked.states, lengths, "s", 0),
+                     "The same batch without the mask: the pads went through f_s as zero inputs.")):
+                _download(tables, label, make, f"rnnviz_{key}.csv", "text/csv", f"pad_{key}", caption)
+        with model:
+            st.markdown("**The model**")
+            _download(model, "parameters .npz", lambda: export.params_npz(p), "rnnviz_params.npz",
+                      "application/octet-stream", "npz", "This page's model: its b_s includes the bias added here.")
+            _notebook(model, lambda: notebook_export.view_notebook("padding", p, inputs, lengths,
+                                                                   title="rnnviz: padding and batches"),
+                      "A Jupyter notebook that rebuilds this batch and model, draws the mask and the states with "
+                      "and without it, and checks the app's numbers bit for bit.")

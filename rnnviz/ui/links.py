@@ -19,7 +19,8 @@ from ..params import PARAM_NAMES, Params
 from . import session
 from . import settings as table
 from .lessons import LESSONS
-from .model import adopt_params, current_params, fits_sidebar, model_settings
+from .pages import PAGES
+from .model import adopt_params, current_params, model_settings
 
 MAX_LINK_WEIGHTS = 256          # more numbers than this and the link offers the model file instead
 
@@ -93,6 +94,39 @@ def restore(page_key: str) -> str | None:
     return None
 
 
+def open_lesson(name: str) -> str:
+    """Apply lesson `name`'s settings in this session (keeping what the link hides and the presentation view);
+    returns its page. For the presentation view's 'Next lesson', which must not start a new session."""
+    lesson = LESSONS[name]
+    values, _ = table.parse_query(lesson.query)                   # the table's own rows: no problems possible
+    for setting, value in values.items():
+        session.set_value(setting, value)
+    session.put("lesson", name)
+    session.put("link_pending", set())
+    return lesson.page
+
+
+def _next_lesson(name: str) -> None:
+    session.put("goto_lesson", name)
+
+
+def presentation_bar(page_key: str) -> None:
+    """The presentation view's own controls (its sidebar is gone): leave it, and open the next lesson (key L)."""
+    lesson = LESSONS.get(session.get("lesson") or "")
+    here = lesson if lesson and lesson.page == page_key else None
+    c1, c2, c3 = st.columns([5, 2, 1], vertical_alignment="center")
+    with c1:
+        st.markdown(f"### {PAGES[page_key].title}" + (f" · {here.title}" if here else ""))
+    if here and here.next:
+        c2.button(f"Next: {LESSONS[here.next].title}", icon=":material/skip_next:", shortcut="L", key="present_next",
+                  on_click=_next_lesson, args=(here.next,), help="the next lesson (keyboard: L)", width="stretch")
+    c3.button("Leave", icon=":material/close_fullscreen:", key="present_leave", help="leave the presentation view",
+              on_click=session.set_value, args=("view_present", False), width="stretch")
+    if here:
+        with st.expander("What the class should look at", key="present_lesson"):
+            st.markdown(here.caption)
+
+
 def _open_stored(model_id: str) -> None:
     """Make the stored model the session's, with the sizes and activations it has (the link's own I, H, O,
     f_s, f_o are those of the model that was shared). ValueError saying why it cannot be opened."""
@@ -152,7 +186,7 @@ def link_box(page_key: str | None = None) -> None:
 def share_panel(page_key: str) -> None:
     """The lesson's caption (on its own page), and the link to this view with a copy button."""
     lesson = LESSONS.get(session.get("lesson") or "")
-    if lesson and lesson.page == page_key:
+    if lesson and lesson.page == page_key and not session.value("view_present"):   # presenting: presentation_bar
         st.info(f"**Lesson: {lesson.title}.** {lesson.caption}")
     if session.hidden("share"):
         return

@@ -65,6 +65,12 @@ def fits_sidebar(p: Params) -> str | None:
     return None
 
 
+def reset_weights() -> None:
+    """on_click of "reset weights": the weights the model settings draw, replacing edited, trained or loaded ones."""
+    session.put("params_drawn_from", model_settings())
+    session.replace_params(model_settings().init())
+
+
 def model_sidebar(draw: bool = True) -> Params:
     """Draw the model controls in the sidebar and return the session's current parameters.
 
@@ -84,11 +90,28 @@ def model_sidebar(draw: bool = True) -> Params:
             session.widget("model_f_o")
             session.widget("model_scale")
             session.widget("model_seed")
+            edited = not current_params().equals(model_settings().init())
+            st.button("reset weights", key="model_reset", on_click=reset_weights, disabled=not edited,
+                      icon=":material/restart_alt:", width="stretch",
+                      help="draw the weights again from the weight seed, dropping edits, training or a loaded "
+                           "model" if edited else "the weights are already the ones the seed draws")
             session.widget("model_s0", horizontal=True)
             model = session.group("model")
             if model["f_o"] == "softmax" and model["O"] == 1:
                 st.caption("softmax over one output is always 1: choose O ≥ 2.")
     return current_params()
+
+
+def intro(text: str) -> None:
+    """A page's introduction (Markdown made by this app), left out when a link hides "intro" and in the
+    presentation view."""
+    if not session.hidden("intro"):
+        st.markdown(text)
+
+
+def presenting() -> bool:
+    """True in the presentation view (present=1): the page shows only what a class looks at."""
+    return bool(session.value("view_present"))
 
 
 def show_source(*functions, label: str = "The code that computed this") -> None:

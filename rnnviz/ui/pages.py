@@ -23,5 +23,7 @@ PAGES = {
                  "Back-propagation_through_time", "every step's copy of W_s, and why their gradients add up"),
     "train": Page("app_pages/4_Train_and_generalise.py", "Train and generalise", ":material/model_training:",
                   "Train_and_generalise", "sequences longer than any seen"),
+    "teachers": Page("app_pages/5_For_teachers.py", "For teachers", ":material/school:", "For_teachers",
+                     "a link for your class: a lesson, hidden controls, a QR code, a preview"),
 }
 HOME = "home"

@@ -7,6 +7,7 @@ import streamlit as st
 
 from .. import presets
 from . import session
+from . import settings as table
 from .settings import LIMITS, quote
 
 
@@ -41,6 +42,18 @@ def _fit_input_size() -> None:
         session.set_value("model_I", need)
 
 
+def _next_input_seed() -> None:
+    """on_click of "new sequence": the next input seed draws new random inputs; the weights stay."""
+    session.set_value("sequence_seed", (session.value("sequence_seed") + 1) % (table.MAX_SEED + 1))
+
+
+def new_sequence_controls(key: str = "sequence_new") -> None:
+    """The input seed and a "new sequence" button (the next input seed: new data, the same weights)."""
+    session.widget("sequence_seed")
+    st.button("new sequence", key=key, on_click=_next_input_seed, icon=":material/casino:", width="stretch",
+              help="draw new random input vectors (the next input seed); the weights are kept")
+
+
 def sequence_controls(I: int) -> SequenceView | None:
     """Draw the sequence controls (sidebar) and the input table (main area, in an expander).
 
@@ -53,6 +66,7 @@ def sequence_controls(I: int) -> SequenceView | None:
             session.widget("sequence_preset", on_change=_fit_input_size)
             if settings["preset"] == "random vectors":
                 session.widget("sequence_T")
+                new_sequence_controls()
             elif settings["preset"] == "typed text":
                 session.widget("sequence_text", on_change=_fit_input_size)
             else:
@@ -67,7 +81,7 @@ def sequence_controls(I: int) -> SequenceView | None:
         return None
     try:
         seq = presets.make_sequence(preset, I, settings["T"], settings["text"], settings["digits"],
-                                    seed=session.value("model_seed"))
+                                    seed=session.value("sequence_seed"))
     except ValueError as err:
         st.warning(f"No sequence yet: {err}.")
         return None
@@ -90,7 +104,7 @@ def sequence_controls(I: int) -> SequenceView | None:
 def _edited_inputs(seq: presets.Sequence, preset: str) -> np.ndarray:
     """The preset's input vectors as edited in the table; the unedited ones if an edit is not a number."""
     T, I = seq.inputs.shape
-    key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{session.value('model_seed')}"
+    key = f"seq_table_{preset}_{T}_{I}_{hash(seq.labels)}_{session.value('sequence_seed')}"
     table = st.expander(f"Edit the input vectors i¹ … iᵀ ({T} × {I})", key="seq_table_open", on_change="rerun")
     if not table.open:                                     # an edit survives closing: the editor keeps its state
         edits = session.get(key)

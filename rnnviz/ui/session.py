@@ -26,6 +26,10 @@ KEYS = {
     "link_weights": "(params_version, the link's weight fields, what it does not carry) worked out once per version",
     "token": "an opaque random id of this browser session (the model store counts new models per session)",
     "open_upload": "the model file being opened from the sidebar (any page)",
+    "page": "the key of the page this run shows (rnnviz.ui.pages.PAGES)",
+    "goto_lesson": "the lesson the presentation view's 'Next lesson' asked for (opened at the next run's start)",
+    "charts": "{page: {chart key: FigureSpec}} the charts each page drew last (for 'Pictures for your notes')",
+    "pictures_chart": "the chart picked in 'Pictures for your notes'",
     # the view a link opened
     "restored": "True once the link of this session has been read",
     "lesson": "the name of the lesson the link opened, or None",
@@ -33,7 +37,8 @@ KEYS = {
     "link_pending": "settings whose value came from the link and whose model-dependent range is not yet checked",
     "notices": "[(kind, text)] to show at the top of the next page run (problems with the link)",
     # stepping
-    "step_t_playing": "True while the step page plays through time", "bptt_n_playing": "the same, backward",
+    "step_stepper": "the step page's in-browser stepper ({'step': t} as the browser last reported it)",
+    "bptt_stepper": "the BPTT page's backward stepper ({'step': n})",
     # widgets whose value the pages read (not settings: they do not travel in links)
     "one_weight_name": "the weight picked in the single-weight editor", "one_weight_value": "its typed value",
     "one_weight_error": "what was wrong with the last typed value, shown once",
@@ -205,8 +210,9 @@ def replace_params(p) -> None:
 # ---- the view a link opened -----------------------------------------------------------------------------------
 
 def hidden(name: str) -> bool:
-    """True when the link asked to hide the control or section called name (?hide=seed,scale,weights)."""
-    return name in (get("hide") or ())
+    """True when the link asked to hide the control or section called name (?hide=seed,scale,weights), or the
+    presentation view leaves it out (settings.PRESENT_HIDES)."""
+    return name in (get("hide") or ()) or name in table.PRESENT_HIDES and bool(value("view_present"))
 
 
 def notice(kind: str, text: str) -> None:

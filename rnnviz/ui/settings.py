@@ -24,7 +24,6 @@ MAX_SEED = 2**31 - 1
 TABS = ("Step backward", "Contributions and the proof", "The derivation", "Vanishing and exploding",
         "Truncation and clipping")
 CLIPS = ("no clipping", "element-wise", "global norm")
-SPEEDS = (0.5, 1, 2, 4, 8)                                # steps per second while playing
 PAD_SOURCES = {"random": "random vectors, lengths you choose", "sentences": "typed sentences, one per line"}
 TASK_TITLES = {"sum": "Sum of digits (regression)", "parity": "Parity / count of ones (classification)",
                "sentiment": "Toy sentiment (classification)", "next_char": "Next character (classification)"}
@@ -48,7 +47,8 @@ class Setting:
     """One setting. group/key: where it lives in the session (st.session_state[group][key]); its widget's key
     is f"{group}_{key}". field: its name in links and in `hide=` (None: not carried by links). choices or
     lo..hi: what it may be; widget: the st.* function that shows it; step, max_len, count, labels: widget
-    details (labels: {value: words} shown for a choice)."""
+    details (labels: {value: words} shown for a choice). widget "stepper": drawn by the in-browser stepper
+    (rnnviz.ui.stepper), not by an st.* widget."""
     group: str
     key: str
     field: str | None
@@ -94,7 +94,7 @@ class Setting:
 
 
 GROUP_PAGES = {"model": None, "sequence": None, "step": "step", "bptt": "bptt", "padding": "padding",
-               "train": "train", "write": "train"}
+               "train": "train", "write": "train", "view": None}
 
 
 def _row(group, key, field, kind, default, label, **kw) -> Setting:
@@ -110,18 +110,22 @@ ROWS = (
     _row("model", "I", "I", int, 2, "I", lo=1, hi=LIMITS["I"], help="I: the number of inputs in each vector iᵗ"),
     _row("model", "H", "H", int, 3, "H", lo=1, hi=LIMITS["H"], help="H: the number of state units in sᵗ"),
     _row("model", "O", "O", int, 1, "O", lo=1, hi=LIMITS["O"], help="O: the number of outputs in o"),
-    _choice("model", "f_s", "f_s", activations.STATE_ACTIVATIONS, "tanh", "state activation f_s"),
-    _choice("model", "f_o", "f_o", activations.OUTPUT_ACTIVATIONS, "identity", "output activation f_o"),
+    _choice("model", "f_s", "f_s", activations.STATE_ACTIVATIONS, "tanh", "state activation $f_s$"),
+    _choice("model", "f_o", "f_o", activations.OUTPUT_ACTIVATIONS, "identity", "output activation $f_o$"),
     _row("model", "scale", "scale", float, 1.0, "weight scale", widget="slider", lo=0.1, hi=3.0, step=0.1,
          help="weights are drawn from N(0, scale² / fan-in); larger means stronger recurrence"),
-    _row("model", "seed", "seed", int, 0, "seed", lo=0, hi=MAX_SEED,
-         help="the random seed: the same seed draws the same weights and random inputs"),
+    _row("model", "seed", "seed", int, 0, "weight seed", lo=0, hi=MAX_SEED,
+         help="the random seed of the weights: the same seed draws the same W_s, W_o (and a learned s0); the "
+              "random inputs have their own seed under Sequence"),
     _choice("model", "s0", "s0", ("zeros", "learned"), "zeros", "initial state s⁰", widget="radio",
             help="zeros: s⁰ = 0 as in the lesson text; learned: a vector s0 that training can change "
                  "(it starts random)"),
     # ---- the sequence (sidebar) ----
     _choice("sequence", "preset", "seq", presets.PRESETS, "random vectors", "input sequence"),
-    _row("sequence", "T", "T", int, 6, "length T (real steps)", lo=0, hi=presets.MAX_T),
+    _row("sequence", "T", "T", int, 6, "length $T$ (real steps)", lo=0, hi=presets.MAX_T),
+    _row("sequence", "seed", "iseed", int, 0, "input seed", lo=0, hi=MAX_SEED,
+         help="the random seed of the random input vectors (here and on the padding page); the weights keep "
+              "theirs, so a new input seed is new data for the same network"),
     _row("sequence", "text", "text", str, "hello", "text (one character per step)", widget="text_input",
          max_len=presets.MAX_T),
     _row("sequence", "digits", "digits", str, "31415", "digits (one per step)", widget="text_input",
@@ -129,12 +133,10 @@ ROWS = (
     _row("sequence", "pads", "pads", int, 2, "pad vectors after it", lo=0, hi=MAX_PADS,
          help="pads make the sequence longer without changing it: the state is copied"),
     # ---- stepping forward (step page) and backward (BPTT page) ----
-    _row("step", "t", "t", int, 0, "step t", widget="slider", lo=0, hi=MAX_STEPS),
-    _choice("step", "speed", None, SPEEDS, 2, "speed (steps per second)", widget="select_slider"),
+    _row("step", "t", "t", int, 0, "step t", widget="stepper", lo=0, hi=MAX_STEPS),
     _row("step", "reveal", "future", bool, False, "show the states not computed yet (faded)", widget="toggle",
          help="off: a state appears when its step is computed; on: all of them, the later ones faded"),
-    _row("bptt", "n", "n", int, 0, "steps back-propagated", widget="slider", lo=0, hi=MAX_STEPS),
-    _choice("bptt", "speed", None, SPEEDS, 2, "speed (steps per second)", widget="select_slider"),
+    _row("bptt", "n", "n", int, 0, "steps back-propagated", widget="stepper", lo=0, hi=MAX_STEPS),
     _row("bptt", "reveal", "bfuture", bool, False, "show the δ not computed yet (faded)", widget="toggle",
          help="off: δᵗ appears when back-propagation reaches step t; on: all of them, the earlier ones faded"),
     # ---- what the BPTT page differentiates, and its tabs ----
@@ -146,24 +148,26 @@ ROWS = (
          widget="text_input", max_len=LIMITS["O"] * 24),
     _choice("bptt", "tab", "tab", TABS, TABS[0], "section", widget="tabs"),
     _row("bptt", "element", "el", str, "W_s00", "weight", widget="selectbox", max_len=12,
-         help="named as in the lesson text: W_s·· multiply the state, W_i·· the input"),
+         help="named as in the lesson text: W_s·· are the state rows of W_s, W_i·· its input rows"),
+    _row("bptt", "unfold", "unfold", int, 1, "steps unfolded by the product rule", lo=0, hi=MAX_STEPS,
+         help="each click of + expands the state of the step before, s^{t−1}, by the product rule"),
     _row("bptt", "contrib_t", "tc", int, 1, "step t whose copy to show", widget="slider", lo=1, hi=MAX_STEPS),
     _row("bptt", "trunc_k", "trunc", int, presets.MAX_T, "truncate BPTT after k steps", widget="slider", lo=0,
          hi=presets.MAX_T, help="back-propagate only through the sequence's last k real steps (pads have "
                                 "nothing to drop)"),
     _choice("bptt", "clip_mode", "clip", CLIPS, CLIPS[0], "then clip the gradient", widget="radio"),
     _row("bptt", "clip_c", "c", float, 1.0, "clipping threshold c", lo=1e-6, hi=1e6),
-    _row("bptt", "rescale", "rescale", bool, False, "rescale the recurrent block to a spectral radius ρ",
+    _row("bptt", "rescale", "rescale", bool, False, "rescale to a chosen ρ",
          widget="toggle", help="ρ, the spectral radius of W_s's state rows, decides whether gradients shrink or "
-                               "grow over steps"),
-    _row("bptt", "rho", "rho", float, 1.0, "spectral radius ρ of the state rows of W_s", widget="slider",
+                               "grow over steps; on: the state rows are scaled to the ρ of the slider"),
+    _row("bptt", "rho", "rho", float, 1.0, "spectral radius ρ of the state rows of $W_s$", widget="slider",
          lo=0.05, hi=3.0, step=0.05),
     # ---- the padding page's batch ----
     _choice("padding", "source", "pb_source", PAD_SOURCES, "random", "the batch", widget="radio",
             labels=PAD_SOURCES),
     _row("padding", "B", "pb_B", int, 4, "sequences B", lo=1, hi=batching.MAX_B,
          help=f"how many sequences the batch holds (1 to {batching.MAX_B})"),
-    _row("padding", "lengths", "pb_lengths", "ints", (8, 5, 3, 1, 6, 2, 4, 7), "length", lo=0,
+    _row("padding", "lengths", "pb_lengths", "ints", (6, 3, 6, 3, 8, 1, 5, 2), "length", lo=0,
          hi=batching.MAX_LEN, count=(batching.MAX_B, batching.MAX_B),
          help=f"real steps of this sequence (0 to {batching.MAX_LEN}; 0 = only pads)"),
     _row("padding", "text", "pb_text", str, "the cat sat\nthe hat\na cat", "sentences, one per line",
@@ -211,6 +215,10 @@ ROWS = (
             help="the lesson text's two ways: batches of one length, or padded batches whose pads copy the state"),
     _choice("train", "run_updates", "tr_run", (100, 300, 1000, 3000, 10000, 30000), _SUM["run_updates"],
             "updates per Start", widget="select_slider", help="Start trains this many updates (or until Pause)"),
+    # ---- the view ----
+    _row("view", "present", "present", bool, False, "presentation view", widget="toggle",
+         help="for a projector: no sidebar, larger type, only the stepper and what it shows; keys N, B, P, "
+              "Home, End step and play, L opens the next lesson"),
     # ---- writing with the trained next-character model ----
     _row("write", "prompt", "wr_prompt", str, "the light ", "start with", widget="text_input", max_len=60),
     _row("write", "temperature", "wr_temp", float, 0.7, "temperature", widget="slider", lo=0.1, hi=2.0, step=0.1,
@@ -226,8 +234,13 @@ PANELS = {
     "weights": "the weight editors", "inputs": "the input-vector editor", "step_link": "the link button beside "
     "the step controls", "share": "the 'Share this view' box", "export": "the Export panel",
     "source": "the code behind the page", "open": "the 'Open a model file' box",
+    "pictures": "the 'Pictures for your notes' box",
+    "intro": "the page's introduction (the paragraphs under its title)",
 }
-HIDEABLE = tuple(PANELS) + tuple(f for f, row in BY_FIELD.items() if row.widget != "tabs")   # a tab bar stays
+PRESENT_HIDES = ("model", "sequence", "weights", "inputs", "share", "export", "source", "open", "pictures", "intro",
+                 "step_link", "future", "bfuture")                 # what the presentation view leaves out: a class needs none of it
+UNHIDEABLE = ("tabs", "stepper")          # a tab bar and the in-browser stepper stay: the page is built on them
+HIDEABLE = tuple(PANELS) + tuple(f for f, row in BY_FIELD.items() if row.widget not in UNHIDEABLE)
 VIEW_FIELDS = ("lesson", "hide", "w", "m")             # link fields that are not settings (links.py reads them)
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # control characters other than tab and newline

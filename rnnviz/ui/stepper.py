@@ -1,66 +1,25 @@
-"""Step controls: first / back / forward / last buttons, a slider for t, and play / pause with a speed.
-
-The step is a setting (`name`: "step_t" or "bptt_n" in the settings table); buttons change it in on_click
-callbacks (which run before the script), so it survives reruns and changes of unrelated controls. Put
-`stepper` and the charts it moves in one st.fragment whose run_every is what `play_controls` returns: a step
-then reruns only that fragment.
-"""
+"""The step controls of the step and BPTT pages: the in-browser stepper (rnnviz.ui.stepper_component) bound to
+a step setting ("step_t" forward, "bptt_n" backward), with the page's 'show not yet computed' toggle and the
+link to this step. Stepping, playing and drawing happen in the browser; the step comes back (one rerun of the
+fragment the page puts this in) when stepping pauses."""
 import streamlit as st
 
+from ..stepper_payload import backward_payload, forward_payload
 from . import links, session
+from .stepper_component import stepper_view
 
 
-def _move(name: str, to: int) -> None:
-    session.set_value(name, to)
-
-
-def _toggle_play(name: str, first: int, last: int) -> None:
-    playing = not session.get(f"{name}_playing", False)
-    session.put(f"{name}_playing", playing)
-    if playing and session.value(name) >= last:                     # play from the start again
-        session.set_value(name, first)
-
-
-def play_controls(name: str, first: int, last: int) -> float | None:
-    """Play/pause button and speed, drawn outside the fragment. Returns seconds per step while playing. Fits the
-    step into first..last here, outside the fragment, so that a link's step past the end is named at the top."""
-    session.fit(name, first, last)
-    playing = session.get(f"{name}_playing", False)
-    c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
-    c1.button("Pause" if playing else "Play", icon=":material/pause:" if playing else ":material/play_arrow:",
-              key=f"{name}_play", on_click=_toggle_play, args=(name, first, last),
-              type="primary", shortcut="P", help="play through the steps (keyboard: P)", disabled=last <= first)
-    with c2:
-        speed = session.widget(f"{name.split('_')[0]}_speed")
-    return 1.0 / speed if playing else None
-
-
-def stepper(name: str, first: int, last: int, label: str | None = None) -> int:
-    """Buttons and slider for the step in first..last; returns it. While playing, each call advances it by one."""
-    playing = session.get(f"{name}_playing", False)
-    t = session.fit(name, first, last)                                     # the sequence may have shrunk
-    if playing:
-        t = min(t + 1, last)
-        session.set_value(name, t)
-        if t == last:                                                       # the end: stop the timer
-            session.put(f"{name}_playing", False)
-    if last <= first:
-        st.caption(f"{label or 'step t'} = {first}: there are no steps to move through.")
-        return first
-    cols = st.columns([1, 1, 1, 1, 7, 1], vertical_alignment="bottom")
-    buttons = ((":material/first_page:", first, "first step", None),
-               (":material/chevron_left:", max(t - 1, first), "back one step (keyboard: B)", "B"),
-               (":material/chevron_right:", min(t + 1, last), "forward one step (keyboard: N)", "N"),
-               (":material/last_page:", last, "last step", None))
-    for col, (icon, to, tip, keyboard) in zip(cols, buttons):
-        col.button("", icon=icon, key=f"{name}_{tip.split()[0]}", on_click=_move, args=(name, to), help=tip,
-                   shortcut=keyboard, disabled=playing, width="stretch")
-    with cols[4]:
-        session.widget(name, lo=first, hi=last, label=label, disabled=playing)
-    if playing and t == last:
-        st.rerun()                                                          # a full run redraws Play, stops run_every
-    links.sync()                                                            # a fragment rerun: keep the link current
+def stepper(name: str, p, tr, g=None, labels=None) -> int:
+    """The stepper for setting `name` over the trace tr (with g: the backward pass); returns the step."""
+    group = name.split("_")[0]
+    mode = "forward" if g is None else "backward"
+    payload = forward_payload(p, tr, labels) if g is None else backward_payload(p, tr, g, labels)
+    step = session.fit(name, 0, int(payload["T"]))
+    show_all = session.widget(f"{group}_reveal")
+    stepper_view(payload, key=f"{group}_stepper", step=step, mode=mode, show_all=show_all,
+                 present=bool(session.value("view_present")), on_step=lambda t: session.set_value(name, t))
+    links.sync()                                                 # a fragment rerun: keep the address current
     if not session.hidden("step_link"):
-        with cols[5].popover("", icon=":material/link:", help="a link to this view at this step"):
+        with st.popover("Link to this step", icon=":material/link:"):
             links.link_box()
-    return t
+    return session.value(name)

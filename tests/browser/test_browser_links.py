@@ -65,7 +65,15 @@ def test_a_lesson_opens_on_its_page_with_its_caption(page, app, name):
     assert urllib.parse.unquote(path) == PAGES[lesson.page].url_path
     notes = " ".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
     assert f"Lesson: {lesson.title}." in notes
-    assert " ".join(lesson.caption.split()) in " ".join(notes.split())
+    for text in (lesson.claim, lesson.question):
+        assert " ".join(text.split()) in " ".join(notes.split())
+    link = page.locator('[data-testid="stAlert"] a').last                 # the next lesson of the chain
+    href = urllib.parse.urljoin(page.url, link.get_attribute("href"))
+    if lesson.next is None:
+        assert urllib.parse.urlsplit(href).path.strip("/") == PAGES["train"].url_path
+    else:
+        assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query) == {"lesson": [lesson.next]}
+        assert urllib.parse.urlsplit(href).path.strip("/") == ""         # the home page, which opens the lesson
     if "t" in lesson.query:
         app.wait_step(page, "step_t", "step_states", int(lesson.query["t"]))
     if "tab" in lesson.query:

@@ -1,0 +1,55 @@
+"""Charts: every page draws its plotly figures through `chart`, which also keeps them for the sidebar's
+'Pictures for your notes' box (each chart as SVG or high-resolution PNG, in a print style)."""
+import re
+
+import streamlit as st
+
+from .. import pictures
+from ..figspec import FigureSpec
+from . import session
+
+
+def _name(spec: FigureSpec, key: str) -> str:
+    """A chart's title as plain words (its HTML tags dropped), or its key."""
+    title = ((spec.spec.get("layout") or {}).get("title") or {}).get("text") or ""
+    title = re.sub(r"<sup>(.*?)</sup>", r"^\1", re.sub(r"<sub>(.*?)</sub>", r"_\1", title))
+    return re.sub(r"<[^>]+>", "", title).strip() or key
+
+
+def chart(spec: FigureSpec, key: str, where=None, page: str | None = None) -> None:
+    """st.plotly_chart of the figure (full width, a stable key) in `where` (a column; default: here), kept as
+    this page's chart `key` for 'Pictures for your notes'."""
+    (where or st).plotly_chart(spec, key=key, width="stretch")
+    charts = session.get("charts") or {}
+    page = page or session.get("page")
+    charts.setdefault(page, {})[key] = spec
+    session.put("charts", charts)
+
+
+def pictures_panel(page: str) -> None:
+    """The sidebar's 'Pictures for your notes': pick one of the charts this page showed, download it as SVG
+    or PNG. Built only while open; the file is drawn (in a headless Chromium, a few seconds) on click."""
+    if session.hidden("pictures"):
+        return
+    box = st.sidebar.expander("Pictures for your notes", icon=":material/image:", key="pictures_open",
+                              on_change="rerun")
+    if not box.open:
+        return
+    shown = (session.get("charts") or {}).get(page) or {}
+    with box:
+        if not shown:
+            st.caption("This page shows no charts yet.")
+            return
+        missing = pictures.unavailable()
+        if missing:
+            st.caption(f"Pictures cannot be drawn on this server: {missing}.")
+            return
+        names = {key: _name(spec, key) for key, spec in shown.items()}
+        key = st.selectbox("chart", list(names), format_func=names.get, key="pictures_chart")
+        spec = shown[key]
+        c1, c2 = st.columns(2)
+        for column, label, make, ext, mime in ((c1, "SVG", pictures.to_svg, "svg", "image/svg+xml"),
+                                               (c2, "PNG (3×)", pictures.to_png, "png", "image/png")):
+            column.download_button(label, data=lambda make=make: make(spec), file_name=f"rnnviz_{key}.{ext}",
+                                   mime=mime, key=f"pictures_{ext}", on_click="ignore", icon=":material/download:")
+        st.caption("White background and larger type, for notes and slides; SVG stays sharp at any size.")
