@@ -184,47 +184,47 @@ class App:
         return page.locator(".js-plotly-plot").count()
 
     @staticmethod
-    def slider(page, key: str) -> int:
-        """The value a slider shows on its thumb."""
-        return int(page.locator(f'.st-key-{key} [data-testid="stSliderThumbValue"]').inner_text().strip())
-
-    @staticmethod
     def click(page, key: str) -> None:
         page.locator(f".st-key-{key} button").first.click()
 
     @staticmethod
-    def chart(page, key: str) -> dict:
-        """What the browser holds for the plotly chart with this key: the outlined (current) step, read from
-        layout.shapes; data[0].z as sent (plotly 7 sends numpy arrays as base64 float64 bytes, so equal text
-        means bit-for-bit equal numbers); and z as plotly decoded it."""
-        return page.evaluate("""key => {
-            const gd = document.querySelector('.st-key-' + key + ' .js-plotly-plot');
-            if (!gd || !gd.data) return null;
-            const box = (gd.layout.shapes || []).find(s => s.line && s.line.width === 3);
-            return {current: box ? (box.x0 + box.x1) / 2 : null, z_sent: JSON.stringify(gd.data[0].z),
-                    z: gd._fullData && gd._fullData[0] ? Array.from(gd._fullData[0].z, row => Array.from(row)) : null};
-        }""", key)
-
-    @staticmethod
-    def set_state_size(page, H: int, chart_key: str = "step_states") -> None:
-        """Type H into the sidebar and wait until the chart has H rows."""
+    def set_state_size(page, H: int) -> None:
+        """Type H into the sidebar and wait until the page has run with it."""
         box = page.locator(".st-key-model_H input").first
         box.fill(str(H))
         box.press("Enter")
-        page.wait_for_function("""([ck, H]) => {
-            const gd = document.querySelector('.st-key-' + ck + ' .js-plotly-plot');
-            return gd && gd._fullData && gd._fullData[0].z.length === H; }""", arg=[chart_key, H])
+        page.wait_for_function("H => new URLSearchParams(location.search).get('H') === String(H)", arg=H)
         wait_idle(page)
 
+    STEPPER = '[data-testid="rnnviz-stepper"]'
+
     @staticmethod
-    def wait_step(page, slider_key: str, chart_key: str, t: int) -> None:
-        """Wait until both the slider and the chart's outlined column show step t, then until idle."""
-        page.wait_for_function("""([sk, ck, t]) => {
-            const thumb = document.querySelector('.st-key-' + sk + ' [data-testid="stSliderThumbValue"]');
-            const gd = document.querySelector('.st-key-' + ck + ' .js-plotly-plot');
-            const box = gd && gd.layout && (gd.layout.shapes || []).find(s => s.line && s.line.width === 3);
-            return thumb && thumb.innerText.trim() === String(t) && box && (box.x0 + box.x1) / 2 === t;
-        }""", arg=[slider_key, chart_key, t], polling="raf")
+    def stepper(page) -> dict:
+        """What the in-browser stepper shows: its step, its last step, the id of the payload it draws (a digest
+        of its exact float64 bytes: equal ids, equal numbers) and every exact number it shows (data-value)."""
+        return page.evaluate("""sel => {
+            const root = document.querySelector(sel);
+            if (!root) return null;
+            return {step: Number(root.dataset.step), last: Number(root.dataset.last), payload: root.dataset.payload,
+                    values: Array.from(root.querySelectorAll('[data-value]'), e => e.dataset.value)};
+        }""", App.STEPPER)
+
+    @staticmethod
+    def press(page, key: str, times: int = 1) -> None:
+        """Keys for the stepper (N, B, P, Home, End), as a student types them after clicking into it."""
+        page.locator(App.STEPPER).first.click(position={"x": 4, "y": 4})
+        for _ in range(times):
+            page.keyboard.press(key)
+
+    @staticmethod
+    def wait_step(page, t: int, synced: bool = True) -> None:
+        """Wait until the stepper shows step t and (synced) the address bar carries it (after the pause), then
+        until the app has finished its run."""
+        page.wait_for_function("""([sel, t]) => document.querySelector(sel)?.dataset.step === String(t)""",
+                               arg=[App.STEPPER, t], polling="raf")
+        if synced:
+            page.wait_for_function("""t => { const q = new URLSearchParams(location.search);
+                return q.get('t') === String(t) || q.get('n') === String(t); }""", arg=t, timeout=20_000)
         wait_idle(page)
 
 

@@ -75,6 +75,6 @@ if __name__ == "__main__":                     # streamlit runs the script as __
 
     st.title("Stepper test app")
     st.button("Python: go to step 2", key="py_jump", on_click=save, args=(2,))
-    t = stepper_view(data, key="stepper", step=st.session_state.step, on_step=save, mode=cfg["mode"])
+    t = stepper_view(data, key="step_stepper", step=st.session_state.step, on_step=save, mode=cfg["mode"])
     with st.container(key="probe"):
         st.text(f"runs {st.session_state.runs} step {t}")

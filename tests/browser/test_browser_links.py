@@ -22,14 +22,13 @@ def sidebar_values(page) -> dict:
 
 def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app):
     # A non-default model: f_s, seed, scale and s0 from a link, H typed into the sidebar; then step to t = 3.
-    app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned&future=1")
+    app.open(page, f"{STEP}?f_s=relu&seed=7&scale=1.5&s0=learned")
     app.set_state_size(page, 4)
-    for t in (1, 2, 3):
-        app.click(page, "step_t_forward")
-        app.wait_step(page, "step_t", "step_states", t)
+    app.press(page, "n", 3)
+    app.wait_step(page, 3)
     here = sidebar_values(page)
     assert (here["H"], here["f_s"], here["seed"], float(here["scale"]), here["s0"]) == ("4", "relu", "7", 1.5, "1")
-    chart = app.chart(page, "step_states")
+    drawn = app.stepper(page)
     link = page.url                                                   # the address bar is the share link
     query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
     assert query.get("t") == "3", f"the address bar does not carry the step: {link}"
@@ -37,20 +36,18 @@ def test_a_share_link_reopens_the_same_view_in_a_new_browser(page, new_page, app
     other = new_page()                                               # another person's browser: no cache, no state
     app.open(other, link.removeprefix(app.base))
     assert app.exceptions(other) == []
-    assert app.slider(other, "step_t") == 3
     assert sidebar_values(other) == here
-    again = app.chart(other, "step_states")
-    assert again["current"] == 3
-    assert again["z_sent"] == chart["z_sent"]                         # the same float64 bytes
-    assert again["z"] == chart["z"]
+    again = app.stepper(other)
+    assert again["step"] == 3
+    assert again["payload"] == drawn["payload"]                       # the same float64 bytes
+    assert again["values"] == drawn["values"]                         # and the same numbers drawn
 
 
 def test_the_link_button_beside_the_steps_shows_the_current_link(page, app):
     app.open(page, f"{STEP}?H=4")
-    for t in (1, 2):
-        app.click(page, "step_t_forward")
-        app.wait_step(page, "step_t", "step_states", t)
-    page.locator('[data-testid="stPopover"] button').first.click()
+    app.press(page, "n", 2)
+    app.wait_step(page, 2)
+    page.get_by_role("button", name="Link to this step").click()
     code = page.locator('[data-testid="stPopoverBody"] [data-testid="stCode"]').first
     code.wait_for()
     assert code.inner_text().strip() == page.url
@@ -75,12 +72,12 @@ def test_a_lesson_opens_on_its_page_with_its_caption(page, app, name):
         assert urllib.parse.parse_qs(urllib.parse.urlsplit(href).query) == {"lesson": [lesson.next]}
         assert urllib.parse.urlsplit(href).path.strip("/") == ""         # the home page, which opens the lesson
     if "t" in lesson.query:
-        app.wait_step(page, "step_t", "step_states", int(lesson.query["t"]))
+        assert app.stepper(page)["step"] == int(lesson.query["t"])
     if "tab" in lesson.query:
         assert page.locator('[data-testid="stTab"][aria-selected="true"]').inner_text().strip() == lesson.query["tab"]
     if "H" in lesson.query:
         assert page.locator(".st-key-model_H input").first.input_value() == lesson.query["H"]
-    assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator(f".js-plotly-plot, {app.STEPPER}, [data-testid='stDataFrame'], .katex").count() >= 1
 
 
 def test_a_bad_link_says_what_it_ignored_and_the_page_works(page, app):
@@ -90,9 +87,9 @@ def test_a_bad_link_says_what_it_ignored_and_the_page_works(page, app):
     assert app.exceptions(page) == []
     values = sidebar_values(page)
     assert (values["H"], values["f_s"]) == ("3", "tanh")              # the defaults stand in
-    assert app.chart(page, "step_states")["current"] == 0
-    app.click(page, "step_t_forward")                                # and the page still works
-    app.wait_step(page, "step_t", "step_states", 1)
+    assert app.stepper(page)["step"] == 0
+    app.press(page, "n")                                             # and the page still works
+    app.wait_step(page, 1)
     assert app.exceptions(page) == []
 
 

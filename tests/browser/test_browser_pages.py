@@ -13,8 +13,8 @@ def test_page_opens_and_draws_its_charts(page, app, path, title):
     app.open(page, path)
     assert app.exceptions(page) == []
     assert page.locator("h1").first.inner_text().strip() == title
-    page.wait_for_selector(".js-plotly-plot", state="attached")      # plotly's code may still be loading
-    assert app.n_charts(page) >= 1
+    page.wait_for_selector(".js-plotly-plot, [data-testid='rnnviz-stepper']", state="attached")
+    assert app.n_charts(page) + page.locator(app.STEPPER).count() >= 1
     assert page.js_errors == []
 
 

@@ -20,16 +20,15 @@ def test_a_killed_replicas_student_reopens_the_same_model_step_and_numbers(brows
         context = browser.new_context(viewport={"width": 1400, "height": 2000})
         try:
             page = context.new_page()
-            first = page.goto(f"{cluster.url}/Step_through_time?I=32&H=16&T=8&future=1")
+            first = page.goto(f"{cluster.url}/Step_through_time?I=32&H=16&T=8")
             wait_idle(page)
             served_by = first.headers["x-upstream"]
             edit_one_weight(page, app, "3.0")
-            for t in (1, 2, 3):
-                page.locator(".st-key-step_t_forward button").first.click()
-                app.wait_step(page, "step_t", "step_states", t)
+            app.press(page, "n", 3)
+            app.wait_step(page, 3)
             link = page.url
             assert "m" in dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(link).query))
-            chart, output = app.chart(page, "step_states"), output_text(page)
+            chart, output = app.stepper(page), output_text(page)
 
             cluster.kill_replica([f"127.0.0.1:{p}" for p in cluster.replica_ports].index(served_by))
             again = page.goto(link)                                        # the same browser, the same cookie
@@ -37,9 +36,9 @@ def test_a_killed_replicas_student_reopens_the_same_model_step_and_numbers(brows
             assert again.headers["x-upstream"] != served_by
             assert app.exceptions(page) == []
             assert not any("not fully understood" in t for t in page.locator('[data-testid="stAlert"]').all_inner_texts())
-            assert app.slider(page, "step_t") == 3
-            reopened = app.chart(page, "step_states")
-            assert reopened["current"] == 3 and reopened["z_sent"] == chart["z_sent"]   # bit for bit
+            reopened = app.stepper(page)
+            assert reopened["step"] == 3 and reopened["payload"] == chart["payload"]   # bit for bit
+            assert reopened["values"] == chart["values"]
             assert output_text(page) == output
         finally:
             context.close()

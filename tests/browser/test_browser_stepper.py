@@ -270,5 +270,5 @@ def test_labels_are_text_not_html(spage, stepper_server, idle):
 def test_the_diagram_names_the_state_rows_w_s_and_the_input_rows_w_i(spage, stepper_server, idle):
     """As the 'unrolled' lesson says: each state arrow is labelled W_s and each input arrow W_i (pads: copy)."""
     open_stepper(spage, stepper_server, idle, "T=5&pads=1")
-    labels = spage.locator(f"{ROOT} .rvs-edge-label").all_inner_texts()
+    labels = spage.eval_on_selector_all(f"{ROOT} .rvs-edge-label", "els => els.map(e => e.textContent)")
     assert labels.count("W_i") == 5 and labels.count("W_s") == 5 and labels.count("copy") == 1, labels

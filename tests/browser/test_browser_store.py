@@ -32,21 +32,21 @@ def reopened_the_same(new_page, app, link: str, chart: dict, output: str):
     app.open(other, link.removeprefix(app.base))
     assert app.exceptions(other) == []
     assert not any("not fully understood" in t for t in other.locator('[data-testid="stAlert"]').all_inner_texts())
-    again = app.chart(other, "step_states")
-    assert again["z_sent"] == chart["z_sent"]                          # the same float64 bytes
+    again = app.stepper(other)
+    assert again["payload"] == chart["payload"] and again["values"] == chart["values"]   # the same float64 bytes
     assert output_text(other) == output
     return other
 
 
 @pytest.mark.parametrize("H", [16, 64])
 def test_a_large_edited_model_reopens_bit_for_bit(page, new_page, app, H):
-    app.open(page, f"{STEP}?I=32&H={H}&T=8&future=1")
+    app.open(page, f"{STEP}?I=32&H={H}&T=8")
     edit_one_weight(page, app, "3.0")
     query = query_of(page.url)
     assert "m" in query and "w" not in query, page.url                 # too large to travel inline
     n_weights = (H + 32) * H + H + H + 1 + H
     assert n_weights > 256 and len(page.url) < 1000                    # the link stays short
-    chart, output = app.chart(page, "step_states"), output_text(page)
+    chart, output = app.stepper(page), output_text(page)
     other = reopened_the_same(new_page, app, page.url, chart, output)
     other.get_by_text("Edit the weights").first.click()
     app.idle(other)
@@ -67,7 +67,7 @@ def test_a_trained_next_character_model_reopens_bit_for_bit(page, new_page, app)
     app.idle(page)
     query = query_of(page.url)
     assert "m" in query and query.get("I") == "27", page.url
-    reopened_the_same(new_page, app, page.url, app.chart(page, "step_states"), output_text(page))
+    reopened_the_same(new_page, app, page.url, app.stepper(page), output_text(page))
 
 
 def test_a_link_to_an_unknown_model_says_so_and_works(page, app):

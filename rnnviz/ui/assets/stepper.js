@@ -400,7 +400,7 @@ function build(st, host) {
   const back = P.kind === "backward";
   const ui = st.ui = {};
   const root = h("div", {class: "rvs", "data-testid": "rnnviz-stepper", "data-mode": P.kind,
-    "data-step": String(st.t), "data-last": String(P.T), role: "group",
+    "data-step": String(st.t), "data-last": String(P.T), "data-payload": String(st.payloadId), role: "group",
     "aria-label": back ? "Backward pass stepper" : "Forward pass stepper"});
 
   ui.title = h("div", {class: "rvs-title"});
