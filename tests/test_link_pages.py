@@ -63,7 +63,9 @@ NEEDS = {"text": {"seq": "typed text"}, "digits": {"seq": "digits"}, "T": {"seq"
          "c": {"tab": "Truncation and clipping", "clip": "global norm"}, "rho": {"rescale": "1"},
          "pb_text": {"pb_source": "sentences"}, "pb_lengths": {"pb_source": "random"},
          "tr_mod": {"tr_task": "parity"}, "tr_mom": {"tr_opt": "sgd"},
-         "wr_prompt": {"tr_task": "next_char"}, "wr_temp": {"tr_task": "next_char"}}
+         "wr_prompt": {"tr_task": "next_char"}, "wr_temp": {"tr_task": "next_char"},
+         "in_bits": {"in_task": "parity"}, "in_words": {"in_task": "sentiment"}, "in_chars": {"in_task": "next_char"},
+         "in_k": {"in_task": "next_char"}, "in_temp": {"in_task": "next_char"}}
 
 
 def widget_keys(at) -> set:

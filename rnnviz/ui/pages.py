@@ -23,6 +23,8 @@ PAGES = {
                  "Back-propagation_through_time", "every step's copy of W_s, and why their gradients add up"),
     "train": Page("app_pages/4_Train_and_generalise.py", "Train and generalise", ":material/model_training:",
                   "Train_and_generalise", "sequences longer than any seen"),
+    "inside": Page("app_pages/6_Inside_a_trained_RNN.py", "Inside a trained RNN", ":material/neurology:",
+                   "Inside_a_trained_RNN", "which state unit holds the running sum, and how far back the output looks"),
     "teachers": Page("app_pages/5_For_teachers.py", "For teachers", ":material/school:", "For_teachers",
                      "a link for your class: a lesson, hidden controls, a QR code, a preview"),
 }

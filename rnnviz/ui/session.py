@@ -55,6 +55,8 @@ KEYS = {
     "train_clock": "[(time, updates)] of recent live reruns, for updates per second",
     "train_by_length": "(run id, update, time, result) of the last test against length",
     "train_compare_result": "(settings, result) of the last comparison of state activations",
+    # inside a trained RNN
+    "inside_stepper": "the Inside page's in-browser stepper over the typed input ({'step': t})",
 }
 PREFIXES = ("edit_", "seq_table_")         # data editors keyed by what they edit (their edits live in them)
 

@@ -28,6 +28,10 @@ PAD_SOURCES = {"random": "random vectors, lengths you choose", "sentences": "typ
 TASK_TITLES = {"sum": "Sum of digits (regression)", "parity": "Parity / count of ones (classification)",
                "sentiment": "Toy sentiment (classification)", "next_char": "Next character (classification)"}
 STRATEGIES = {"bucket": "group by length (no pads)", "pad": "pad and mask"}
+INSIDE_SOURCES = {"train": "the Train page's network (or one trained here)",
+                  "current": "the current model (an opened file)"}
+INSIDE_SORTS = {"hidden": "by the hidden variable at the last step", "unit": "by the unit's value at the last step",
+                "length": "by length", "none": "unsorted"}
 RUN_DEFAULTS = {"sum": 10000, "parity": 3000, "sentiment": 3000, "next_char": 3000}   # enough to see it learn
 
 
@@ -94,7 +98,7 @@ class Setting:
 
 
 GROUP_PAGES = {"model": None, "sequence": None, "step": "step", "bptt": "bptt", "padding": "padding",
-               "train": "train", "write": "train", "view": None}
+               "train": "train", "write": "train", "view": None, "inside": "inside"}
 
 
 def _row(group, key, field, kind, default, label, **kw) -> Setting:
@@ -223,6 +227,30 @@ ROWS = (
     _row("write", "prompt", "wr_prompt", str, "the light ", "start with", widget="text_input", max_len=60),
     _row("write", "temperature", "wr_temp", float, 0.7, "temperature", widget="slider", lo=0.1, hi=2.0, step=0.1,
          help="low: always the likeliest next character (repetitive); high: more surprising, more misspelt"),
+    # ---- inside a trained RNN ----
+    _choice("inside", "source", "in_src", INSIDE_SOURCES, "train", "the network to look inside", widget="radio",
+            labels=INSIDE_SOURCES, help="the current model is used when its sizes fit one of the tasks"),
+    _choice("inside", "task", "in_task", TASK_TITLES, "sum", "task of the network trained here", labels=TASK_TITLES,
+            help="used when the Train page has not trained a network in this session"),
+    _row("inside", "rank", "in_rank", int, 1, "unit shown, by rank (1 = follows the hidden variable best)", lo=1,
+         hi=LIMITS["H"], help="units ranked by |r|, their correlation with the hidden variable over all real steps"),
+    _choice("inside", "sort", "in_sort", INSIDE_SORTS, "hidden", "sort the sequences", labels=INSIDE_SORTS),
+    _row("inside", "beyond", "in_long", int, 20, "longest test length (beyond the trained ones)", widget="slider",
+         lo=2, hi=2 * MAX_TRAIN_LENGTH, help="sequences from just past the longest trained length up to this"),
+    _row("inside", "digits", "in_digits", str, "3 1 4 1 5 9 2 6 5 3 5 8", "your digits (one per step)",
+         widget="text_input", max_len=120),
+    _row("inside", "bits", "in_bits", str, "1 1 0 1 0 0 1 1 1 0", "your bits, 0 or 1 (one per step)",
+         widget="text_input", max_len=120),
+    _row("inside", "words", "in_words", str, "the film was not good and the plot is really clever",
+         "your sentence (one word per step)", widget="text_input", max_len=400),
+    _row("inside", "chars", "in_chars", str, "the light ", "your text (one character per step)", widget="text_input",
+         max_len=60),
+    _row("inside", "k", "in_k", int, 5, "top k", lo=1, hi=10, help="how many of the likeliest next characters"),
+    _row("inside", "temperature", "in_temp", float, 0.7, "temperature", widget="slider", lo=0.1, hi=2.0, step=0.1,
+         help="low: always the likeliest next character (repetitive); high: more surprising, more misspelt"),
+    _row("inside", "t", "in_t", int, 0, "step t", widget="stepper", lo=0, hi=MAX_STEPS),
+    _row("inside", "reveal", "in_future", bool, False, "show the states not computed yet (faded)", widget="toggle",
+         help="off: a state appears when its step is computed; on: all of them, the later ones faded"),
 )
 BY_NAME = {row.name: row for row in ROWS}
 BY_FIELD = {row.field: row for row in ROWS if row.field}
