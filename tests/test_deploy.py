@@ -104,6 +104,8 @@ async def _class_with_a_failure(cluster):
         later = [it for it in after if it.start > recovered[-1].start]
         assert later and all(it.ok for it in later), f"student {s.index} kept failing after reconnecting"
     assert not any(it.exceptions for s in students for it in s.interactions)
+    assert any(it.action == "pause:step_stepper" and it.ok for s in students for it in s.interactions), \
+        "the students stepped in the browser and reported their steps"
 
 
 @needs_nginx

@@ -12,10 +12,10 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from serving.loadtest import LoopbackOnly, Session, require_loopback, summarise
-from serving.loadtest.protocol import Interaction, key_of
+from serving.loadtest.protocol import Interaction, StepperTracker, key_of
 from serving.loadtest.stats import format_summary, percentile
 from serving.loadtest.server import Server
-from serving.loadtest.students import run_class, train_briefly
+from serving.loadtest.students import act, run_class, train_briefly
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:8501", "http://192.168.1.2", "http://example.com:8501",
@@ -33,7 +33,7 @@ def test_loopback_targets_are_accepted(url):
 
 
 def test_widget_keys_are_read_from_element_ids():
-    assert key_of("$$ID-0d4045716f1f6e39e1d1ed388bbe06d8-step_t_forward") == "step_t_forward"
+    assert key_of("$$ID-0d4045716f1f6e39e1d1ed388bbe06d8-step_stepper") == "step_stepper"
     assert key_of("$$ID-0d4045716f1f6e39e1d1ed388bbe06d8-a-key-with-dashes") == "a-key-with-dashes"
     assert key_of("$$ID-0d4045716f1f6e39e1d1ed388bbe06d8-None") is None
     assert key_of("not-an-id") is None
@@ -49,22 +49,58 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def test_a_session_steps_through_time_in_a_fragment(app_server):
+def test_the_stepper_reports_a_step_only_after_a_pause_or_when_python_moved_it():
+    tr = StepperTracker.mounted({"T": 8, "step": 3})
+    assert (tr.t, tr.synced, tr.last) == (3, 3, 3)
+    tr.t = 6                                               # steps in the browser: nothing is sent
+    assert not tr.redrawn({"T": 8, "step": 3})             # a rerun that left Python's step alone
+    assert tr.t == 6
+    tr.synced = 6                                          # the pause reported 6; the fragment redraws with it
+    assert not tr.redrawn({"T": 8, "step": 6})
+    assert tr.redrawn({"T": 4, "step": 4})                 # a shorter sequence: Python moved it, the JS reports it
+    assert (tr.t, tr.synced, tr.last, tr.T) == (4, 4, 4, 4)
+
+
+def test_a_session_steps_in_the_browser_and_a_pause_reruns_the_fragment(app_server):
     async def go():
         s = Session(app_server.url)
         it = await s.open("Step_through_time")
         assert it.ok and not it.fragment, it
-        assert {"step_t_forward", "step_t", "model_H", "sequence_T", "sequence_pads"} <= s.keys()
+        assert {"step_stepper", "step_reveal", "model_H", "sequence_T", "sequence_pads"} <= s.keys()
+        assert not {"step_t", "step_t_forward"} & s.keys()              # the server-side step controls are gone
         assert {"Step_through_time", "Back-propagation_through_time"} <= set(s.pages)
-        slider = s.widget("step_t")
-        forward = s.widget("step_t_forward")
-        assert forward.fragment_id and forward.fragment_id == slider.fragment_id   # drawn inside st.fragment
+        stepper = s.widget("step_stepper")
+        assert stepper.kind == "bidi_component" and stepper.fragment_id      # drawn inside st.fragment
         assert not s.widget("model_H").fragment_id
-        it = await s.click("step_t_forward")
-        assert it.ok and it.fragment, it                   # only the fragment reran
-        it = await s.click("step_t_forward")
-        assert list(s.states[s.widget("step_t").id].double_array_value.data) == [2.0]
-        assert "t=2" in s.query_string.split("&")          # the app wrote the step into the link
+        assert s.component_state("step_stepper") == {}                 # the browser holds no state before a report
+        tr = s.stepper("step_stepper")
+        assert (tr.t, tr.T) == (0, stepper.data()["T"]) and tr.T >= 2
+        assert await s.pause("step_stepper") is None                   # no step taken: nothing to report
+        tr.t = 2                                                       # two steps in the browser, then a pause
+        it = await s.pause("step_stepper")
+        assert it.ok and it.fragment and it.action == "pause:step_stepper", it
+        assert s.component_state("step_stepper") == {"step": 2}
+        assert s.widget("step_stepper").data()["step"] == 2            # the fragment redrew at the new step
+        assert "t=2" in s.query_string.split("&")                      # the app wrote the step into the link
+        assert not s.follow
+        it = await s.set("model_seed", 7)                              # a full rerun keeps the step
+        assert it.ok and not it.fragment and s.widget("step_stepper").data()["step"] == 2 and not s.follow
+        await s.close()
+    run(go())
+
+
+def test_a_step_python_moves_is_reported_back_as_the_browser_does(app_server):
+    async def go():
+        s = Session(app_server.url)
+        await s.open("Step_through_time")
+        tr = s.stepper("step_stepper")
+        tr.t = tr.T                                                    # play to the end
+        assert (await s.pause("step_stepper")).ok
+        done = await act(s, ("set", "sequence_T", 2))                  # a shorter sequence: the step is clamped
+        assert [it.action for it in done] == ["set:sequence_T", "follow:step_stepper"], done
+        assert all(it.ok for it in done) and done[1].fragment
+        T = s.widget("step_stepper").data()["T"]
+        assert s.component_state("step_stepper") == {"step": T} == {"step": s.stepper("step_stepper").t}
         await s.close()
     run(go())
 
@@ -79,13 +115,23 @@ def test_every_widget_state_is_sent_and_controls_change_the_model(app_server):
         assert it.ok and not it.fragment
         assert "H=5" in s.query_string.split("&")
         assert s.states[s.widget("model_H").id].double_value == 5
+        assert s.widget("step_stepper").data()["H"] == 5
         it = await s.set("model_f_s", "relu")
         assert it.ok and "f_s=relu" in s.query_string.split("&")
         it = await s.switch_page("Back-propagation_through_time")
-        assert it.ok and "bptt_n_forward" in s.keys() and "step_t_forward" not in s.keys()
+        assert it.ok and "bptt_stepper" in s.keys() and "step_stepper" not in s.keys()
         assert "H=5" in s.query_string.split("&")          # the session kept its model across pages
+        s.stepper("bptt_stepper").t = 3                    # three steps backward, then a pause
+        it = await s.pause("bptt_stepper")
+        assert it.ok and it.fragment and "n=3" in s.query_string.split("&"), it
         it = await s.set("bptt_tab", "Vanishing and exploding")
-        assert it.ok and "bptt_n_forward" not in s.keys()
+        assert it.ok and "bptt_stepper" not in s.keys() and not s.steppers
+        it = await s.set("bptt_tab", "Step backward")
+        assert it.ok and s.widget("bptt_stepper").data()["step"] == 3     # the step survived the other tab
+        it = await s.switch_page("Padding_and_batches")
+        assert it.ok and {"padding_lengths_0", "padding_B", "padding_bias"} <= s.keys()
+        it = await s.set("padding_lengths_0", 2)
+        assert it.ok, it
         it = await s.switch_page("Train_and_generalise")
         assert it.ok
         it = await s.click("train_one")
@@ -108,8 +154,18 @@ def test_a_small_class_runs_without_errors(app_server):
     assert {it.action for it in interactions} - {"open"}
 
 
+def test_a_class_on_the_step_page_sends_pauses_not_steps(app_server):
+    students = run(run_class(app_server.url, 3, 4, mean_gap=0.3, ramp=0.5, seed=3, first_page="Step_through_time"))
+    interactions = [it for s in students for it in s.interactions]
+    summary = summarise(interactions)
+    assert summary["errors"] == 0 and summary["exceptions"] == 0, summary
+    pauses = [it for it in interactions if it.action.startswith("pause:")]
+    assert pauses and all(it.fragment for it in pauses)
+    assert not any(it.action.startswith("click:step") for it in interactions)
+
+
 def test_timer_ticks_are_left_out_of_the_students_own_actions():
-    done = [Interaction("click:step_t_forward", "p", 0.0, 0.010 * k, True) for k in range(1, 21)]
+    done = [Interaction("pause:step_stepper", "p", 0.0, 0.010 * k, True) for k in range(1, 21)]
     ticks = [Interaction("tick", "p", 0.0, 1.0, True) for _ in range(5)]
     s = summarise(done + ticks, seconds=1.0)
     assert s["interactions"] == 25 and s["p95_ms"] == 1000.0

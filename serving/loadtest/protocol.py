@@ -16,6 +16,14 @@ a click adds ``WidgetState(id, trigger_value=True)`` for that one rerun. A widge
 ``st.fragment`` carries the fragment's id in its delta; changing it sends that ``fragment_id`` so only the
 fragment reruns, as in a browser.
 
+Custom components v2 (``st.components.v2.component``, element ``bidi_component``; rnnviz's in-browser
+stepper): the component's state is one JSON object in ``WidgetState(id, json_value=...)`` on the element's
+id (``$$ID-<hash>-<key>``); the browser holds none until the component's JS first calls
+``setStateValue(name, value)``, which merges ``{name: value}`` into it and reruns the element's fragment
+(``Session.set_state``). What the JS does in the browser costs the server nothing and is not simulated,
+except the one thing that sends a message: ``StepperTracker`` follows the stepper's own rule for when it
+reports a step (after a pause; and when Python moved the step, to keep its state equal to it).
+
 Only loopback addresses are accepted (see ``require_loopback``).
 """
 from __future__ import annotations
@@ -23,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import ipaddress
+import json
 import time
 import urllib.parse
 
@@ -38,7 +47,7 @@ DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCE
         ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 WIDGET_ELEMENTS = {"button", "download_button", "number_input", "slider", "selectbox", "radio", "checkbox",
                    "text_input", "text_area", "file_uploader", "multiselect", "color_picker", "date_input",
-                   "time_input", "button_group", "pagination"}
+                   "time_input", "button_group", "pagination", "bidi_component"}
 WIDGET_BLOCKS = {"expandable", "tab_container", "popover"}
 
 
@@ -81,6 +90,7 @@ class Widget:
     proto: object
     fragment_id: str
     run: int                            # the run counter when it was last drawn
+    _data: dict | None = dataclasses.field(default=None, repr=False, compare=False)    # data(), parsed once
 
     @property
     def disabled(self) -> bool:
@@ -140,6 +150,52 @@ class Widget:
         """The choices of a selectbox, radio or select_slider (as the strings a browser sends)."""
         return list(getattr(self.proto, "options", []))
 
+    def data(self) -> dict:
+        """A v2 component's `data` as the page sent it (its JSON; {} for anything else). Parsed once."""
+        if self.kind != "bidi_component":
+            return {}
+        if self._data is None:
+            raw = self.proto.mixed.json if self.proto.HasField("mixed") else self.proto.json
+            try:
+                parsed = json.loads(raw) if raw else {}
+            except ValueError:
+                parsed = {}
+            self._data = parsed if isinstance(parsed, dict) else {}
+        return self._data
+
+
+@dataclasses.dataclass
+class StepperTracker:
+    """The step an in-browser stepper (rnnviz/ui/assets/stepper.js) shows, and when it tells Python.
+
+    t        the step the browser shows (stepping changes it with no message)
+    synced   the step the component's state last held (what Python was told, or its default)
+    last     the step Python sent in the last data
+    The JS reports t (setStateValue, one fragment rerun) after a pause when t != synced, and, when new data
+    carries a step Python moved (server != last and != synced), adopts it and reports it at once.
+    """
+    t: int
+    synced: int
+    last: int
+    T: int
+
+    @classmethod
+    def mounted(cls, data: dict) -> "StepperTracker":
+        T = int(data.get("T", 0))
+        step = max(0, min(T, int(data.get("step", 0) or 0)))
+        return cls(step, step, step, T)
+
+    def redrawn(self, data: dict) -> bool:
+        """New data drawn into a mounted stepper; True if the JS reports the step now (Python moved it)."""
+        self.T = int(data.get("T", self.T))
+        server = max(0, min(self.T, int(data.get("step", 0) or 0)))
+        follow = server != self.last and server != self.synced
+        if follow:
+            self.t = self.synced = server
+        self.last = server
+        self.t = max(0, min(self.T, self.t))
+        return follow
+
 
 @dataclasses.dataclass
 class Interaction:
@@ -188,6 +244,8 @@ class Session:
         self._waiter: asyncio.Future | None = None
         self._current: Interaction | None = None
         self.timer: tuple | None = None             # (interval s, fragment id) of the page's run_every timer
+        self.steppers: dict[str, StepperTracker] = {}   # component id -> what its JS shows and has reported
+        self.follow: list[str] = []                 # component ids whose JS reports a step Python moved
 
     # ---- connection ----------------------------------------------------------------------------------------
 
@@ -242,6 +300,52 @@ class Session:
         w = self.widget(key)
         self.states[w.id] = w.state_for(value)
         return await self.rerun(f"set:{key}", fragment_id=w.fragment_id)
+
+    def component_state(self, key: str) -> dict:
+        """The JSON state the browser holds for the v2 component with this key ({} before its JS set any)."""
+        ws = self.states.get(self.widget(key).id)
+        return json.loads(ws.json_value) if ws is not None and ws.HasField("json_value") else {}
+
+    async def set_state(self, key: str, action: str | None = None, **values) -> Interaction:
+        """What a v2 component's ``setStateValue(name, value)`` does: merge into its JSON state and rerun its
+        fragment (the whole page when it is not in one)."""
+        w = self.widget(key)
+        ws = WidgetState(id=w.id)
+        ws.json_value = json.dumps({**self.component_state(key), **values}, separators=(",", ":"))
+        self.states[w.id] = ws
+        return await self.rerun(action or f"state:{key}", fragment_id=w.fragment_id)
+
+    def stepper(self, key: str) -> StepperTracker:
+        """What the stepper with this key shows in the (simulated) browser (KeyError if it is not drawn)."""
+        w = self.widget(key)
+        if w.id not in self.steppers:
+            self.steppers[w.id] = StepperTracker.mounted(w.data())
+        return self.steppers[w.id]
+
+    async def pause(self, key: str) -> Interaction | None:
+        """Stepping paused: the stepper reports its step (one fragment rerun), or nothing when it shows the
+        step it last reported (stepped forward and back again)."""
+        tr = self.stepper(key)
+        if tr.t == tr.synced:
+            return None
+        tr.synced = tr.t
+        return await self.set_state(key, f"pause:{key}", step=tr.t)
+
+    async def follow_ups(self) -> list:
+        """The reruns the browser sends by itself after a run: a stepper reporting a step Python moved."""
+        done = []
+        while self.follow and len(done) < 4:                  # bounded: each report settles its stepper
+            wid = self.follow.pop(0)
+            w = self.widgets.get(wid)
+            if w is None or w.key is None or wid not in self.steppers:
+                continue
+            ws = WidgetState(id=wid)
+            ws.json_value = json.dumps({**self.component_state(w.key), "step": self.steppers[wid].t},
+                                       separators=(",", ":"))
+            self.states[wid] = ws
+            done.append(await self.rerun(f"follow:{w.key}", fragment_id=w.fragment_id))
+        self.follow.clear()
+        return done
 
     async def tick(self) -> Interaction:
         """What the browser's timer does for a fragment with run_every: rerun that fragment (KeyError if the
@@ -387,9 +491,18 @@ class Session:
                 self.states.pop(wid, None)
 
     def _finish(self, fragment: bool) -> None:
-        """After a run, forget the widgets it did not draw (after a fragment run: only that fragment's)."""
+        """After a run, forget the widgets it did not draw (after a fragment run: only that fragment's); run
+        the steppers' JS on the data this run drew."""
         for wid, w in list(self.widgets.items()):
             if w.run == self._run or (fragment and w.fragment_id != self._fragment):
                 continue
             del self.widgets[wid]
             self.states.pop(wid, None)
+            self.steppers.pop(wid, None)                  # unmounted: the next mount starts from Python's step
+        for wid, w in self.widgets.items():
+            if w.kind != "bidi_component" or w.run != self._run or not {"T", "step"} <= w.data().keys():
+                continue
+            if wid not in self.steppers:
+                self.steppers[wid] = StepperTracker.mounted(w.data())
+            elif self.steppers[wid].redrawn(w.data()):
+                self.follow.append(wid)

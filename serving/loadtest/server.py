@@ -55,6 +55,17 @@ def proc_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def children(pid: int) -> list:
+    """The pids of a process's children (Linux: /proc/<pid>/task/*/children)."""
+    out = []
+    for task in pathlib.Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
 def proc_rss_bytes(pid: int) -> int:
     """Resident set size of a process (bytes), from /proc/<pid>/statm."""
     with open(f"/proc/{pid}/statm") as f:
@@ -121,6 +132,16 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return proc_cpu_seconds(self.pid)
+
+    def cpu_seconds_tree(self) -> float:
+        """CPU seconds of the server and its live child processes (the training pool's workers)."""
+        total = self.cpu_seconds()
+        for child in children(self.pid):
+            try:
+                total += proc_cpu_seconds(child)
+            except OSError:                                  # it ended meanwhile
+                pass
+        return total
 
     def rss_bytes(self) -> int:
         return proc_rss_bytes(self.pid)

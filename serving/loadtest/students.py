@@ -1,9 +1,15 @@
 """A class of simulated students: each is one Session that acts at Poisson times.
 
 A student opens a page (mostly "Step through time"), then, every ``mean_gap`` seconds on average
-(exponential gaps), does one thing a student does on that page: step forward (most often) or back,
-change a control (the sidebar model, the sequence, a page control), train for one update, and now and
-then switch page. When its connection drops it reconnects as a browser does (same session id asked for)
+(exponential gaps), does one thing a student does on that page: step through time (most often), change a
+control (the sidebar model, the sequence, a page control, the BPTT page's tab), train for one update or
+briefly, and now and then switch page.
+
+Stepping is what the pages' in-browser stepper does: a few steps forward (now and then back, back to the
+first step at the end, or play to the end), all drawn in the browser with no message, then a pause, which
+sends ONE rerun of the stepper's fragment carrying the new step (``Session.pause``); a burst that ends on the
+step already reported sends nothing. After any run the simulated browser also sends what the stepper's JS
+sends by itself (``Session.follow_ups``: a step Python moved, e.g. a shorter sequence, is reported back). When its connection drops it reconnects as a browser does (same session id asked for)
 and reopens its page. Everything is bounded: the run stops at ``seconds``, each student makes at most
 ``max_actions`` interactions, and each reconnect is tried at most ``max_reconnects`` times.
 """
@@ -20,6 +26,11 @@ from .protocol import Interaction, Session, require_loopback
 PAGES = {"Step_through_time": 0.45, "Back-propagation_through_time": 0.25, "Padding_and_batches": 0.15,
          "Train_and_generalise": 0.15}
 SIDEBAR = ("model_H", "model_seed", "model_scale", "model_f_s", "sequence_T", "sequence_pads")
+STEPPERS = {"Step through time": "step_stepper", "Back-propagation through time": "bptt_stepper"}
+BPTT_TABS = ("Step backward", "Contributions and the proof", "The derivation", "Vanishing and exploding",
+             "Truncation and clipping")
+PADDING = ("padding_lengths_0", "padding_lengths_1", "padding_lengths_2", "padding_bias", "padding_extra",
+           "padding_B")
 
 
 @dataclasses.dataclass
@@ -52,17 +63,18 @@ def choose_action(s: Session, rng: random.Random) -> tuple:
         return ("switch", rng.choices(other, [PAGES[p] for p in other])[0], None)
     if r < 0.20:
         return _control(s, rng, SIDEBAR)
-    if page == "Step through time" and s.has("step_t_forward"):
-        return _step(s, rng, "step_t")
+    if page == "Step through time":
+        if s.has("step_stepper") and r < 0.94:
+            return _steps(s, rng, "step_stepper")
+        return _control(s, rng, ("step_reveal",))
     if page == "Back-propagation through time":
-        if s.has("bptt_n_forward") and r < 0.80:
-            return _step(s, rng, "bptt_n")
+        if s.has("bptt_stepper") and r < 0.80:
+            return _steps(s, rng, "bptt_stepper")
         if s.has("bptt_tab") and r < 0.90:
-            tabs = ["Step backward", "Contributions and the proof", "Vanishing and exploding"]
-            return ("set", "bptt_tab", rng.choice(tabs))
-        return _control(s, rng, ("bptt_objective", "bptt_rescale", "bptt_contrib_t", "bptt_k"))
+            return ("set", "bptt_tab", rng.choice(BPTT_TABS))
+        return _control(s, rng, ("bptt_objective", "bptt_rescale", "bptt_contrib_t", "bptt_k", "bptt_reveal"))
     if page == "Padding and batches":
-        return _control(s, rng, ("padding_lengths_0", "padding_lengths_1", "padding_lengths_2", "padding_bias", "padding_extra", "padding_B"))
+        return _control(s, rng, PADDING)
     if page == "Train and generalise":
         if s.has("train_one") and r < 0.55:
             return ("click", "train_one", None)                  # one minibatch update
@@ -72,14 +84,21 @@ def choose_action(s: Session, rng: random.Random) -> tuple:
     return _control(s, rng, SIDEBAR)
 
 
-def _step(s: Session, rng: random.Random, key: str) -> tuple:
-    """Forward most of the time; back now and then; back to the first step at the end."""
-    slider = s.widget(key)
-    t = s.states.get(slider.id)
-    t = int(t.double_array_value.data[0]) if t is not None and len(t.double_array_value.data) else 0
-    if t >= int(slider.proto.max):
-        return ("click", f"{key}_first", None)
-    return ("click", f"{key}_back" if rng.random() < 0.15 and t > 0 else f"{key}_forward", None)
+def _steps(s: Session, rng: random.Random, key: str) -> tuple:
+    """("steps", stepper key, the step the burst ends on): 1-6 steps in the browser, forward most of the
+    time, back now and then, to the first step from the last (its button); sometimes play to the end."""
+    tr = s.stepper(key)
+    t = tr.t
+    if rng.random() < 0.1:
+        return ("steps", key, tr.T if t < tr.T else 0)              # Play runs to the end; at the end: first
+    for _ in range(rng.randint(1, 6)):
+        if t >= tr.T:
+            t = 0
+        elif rng.random() < 0.15 and t > 0:
+            t -= 1
+        else:
+            t += 1
+    return ("steps", key, t)
 
 
 def _control(s: Session, rng: random.Random, keys) -> tuple:
@@ -113,13 +132,21 @@ async def act(s: Session, action: tuple) -> list:
     kind, what, value = action
     if kind == "switch":
         return [await s.switch_page(what)]
+    if kind == "steps":                                  # in the browser; the pause sends one rerun (or none)
+        s.stepper(what).t = value
+        it = await s.pause(what)
+        return [it] if it is not None else []
     if kind == "click":
-        return [await s.click(what)]
-    if kind == "set":
-        return [await s.set(what, value)]
-    if kind == "train":
+        done = [await s.click(what)]
+    elif kind == "set":
+        done = [await s.set(what, value)]
+    elif kind == "train":
         return await train_briefly(s)
-    return [await s.rerun("rerun")]
+    else:
+        done = [await s.rerun("rerun")]
+    if done[-1].ok:
+        done += await s.follow_ups()                    # what the page's JS sends by itself after the run
+    return done
 
 
 async def train_briefly(s: Session, ticks: int = 5) -> list:
@@ -175,6 +202,8 @@ async def student(index: int, url: str, deadline: float, *, mean_gap: float, rng
             except KeyError:
                 action = ("rerun", None, None)
             done = await act(s, action)
+            if not done:                                          # steps in the browser only: no message
+                continue
             me.interactions.extend(done)
             it = done[-1]
             if it.action.startswith("switch:") and it.ok:
