@@ -16,7 +16,10 @@ tr = rv.forward(p, seq.inputs, seq.lengths)
 if not ui.presenting():                                         # a class looks at the stepper only
     if seq.note:
         st.caption(f"Inputs: {seq.note}.")                      # its typed characters are quoted (ui.sequence)
-    ui.chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs")
+    box = st.expander("All the input vectors iᵗ as one heatmap", key="step_inputs_open", on_change="rerun")
+    if box.open:                                                # the stepper shows each input as it is read
+        with box:
+            ui.chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs")
 
 
 @st.fragment

@@ -113,6 +113,7 @@ def step_of(page) -> int:
 def to_first(page):
     """The stepper's "first" button (not measured: no keydown), then its pause's rerun done."""
     for _ in range(10):                       # a late rerun can take the stepper back to an older step: again
+        page.evaluate("() => { window.__clicks = (window.__clicks || 0) + 1; }")   # not the server moving it
         page.locator(f'{STEPPER} button[data-action="first"]').click()
         page.wait_for_timeout(400)                             # the stepper's 300 ms pause, then its rerun
         wait_idle(page, settle_ms=50)
@@ -154,7 +155,7 @@ def bench_keys(page, base, path, presses):
             wait_idle(page, settle_ms=50)
     wait_idle(page)
     lat = [x for x in page.evaluate("() => window.__lat") if x is not None]
-    moved = page.evaluate("() => window.__moved")
+    moved = page.evaluate("() => window.__moved - (window.__clicks || 0)")
     trips = round_trips(page)
     # messages per 10 steps: 10 quick presses, then the pause (counted by the Playwright websocket events)
     counts = []

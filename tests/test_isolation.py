@@ -20,7 +20,7 @@ import pytest
 import rnnviz
 import rnnviz as rv
 from apptest_util import open_page, open_weights, set_model
-from figdata import chart_spec, heatmap_z, stepper
+from figdata import stepper
 from rnnviz.ui.model import ModelSettings
 from rnnviz.ui import settings as table
 from rnnviz.ui.pages import PAGES
@@ -40,11 +40,9 @@ def plotted_states(at):
 
 
 def shown_sequence(at):
-    """(inputs (1, T, I), lengths) as the step page shows them (pads drawn blank are zeros)."""
-    fig = chart_spec(at, "step_inputs")
-    x = np.nan_to_num(heatmap_z(fig).T)
-    real = sum(not t.endswith("pad") for t in fig["layout"]["xaxis"]["ticktext"])
-    return x[None], np.array([real])
+    """(inputs (1, T, I), lengths) as the page sent them to its stepper (pads are zero vectors)."""
+    data = stepper(at)
+    return data["inputs"][None], np.array([data["length"]])
 
 
 def step(at, key="step_t"):

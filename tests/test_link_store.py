@@ -88,5 +88,7 @@ def test_the_link_says_what_it_does_not_carry_when_the_store_refuses(monkeypatch
     monkeypatch.setattr(model_store.ModelStore, "put", refuse)
     at = edited_large_model()
     assert "m" not in dict(at.query_params)
+    at.session_state["share_open"] = True                               # the 'Share this view' box, opened
+    at.run()
     captions = " ".join(c.value for c in at.sidebar.get("caption"))
     assert "This link does not carry" in captions and "too many new models" in captions

@@ -214,3 +214,14 @@ def test_a_student_trains_briefly_as_a_browser_does(app_server):
         assert s.timer is None and s.widget("train_start_pause").proto.label == "Start"
         await s.close()
     run(go())
+
+
+def test_a_late_reply_to_an_earlier_pause_does_not_move_the_stepper_back():
+    """As stepper.js: with Python's move counter in the data, only a new count moves the browser."""
+    from serving.loadtest.protocol import StepperTracker
+    s = StepperTracker.mounted({"T": 10, "step": 0, "moved": 1})
+    s.t, s.synced = 5, 5                                     # the student stepped to 3, paused, then to 5, paused
+    assert not s.redrawn({"T": 10, "step": 3, "moved": 1})   # the reply to the first pause arrives late
+    assert s.t == 5
+    assert s.redrawn({"T": 10, "step": 2, "moved": 2})       # Python moved it (a link, a clamp): follow
+    assert s.t == 2 and s.synced == 2

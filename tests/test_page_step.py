@@ -4,18 +4,15 @@ import pytest
 
 import rnnviz as rv
 from apptest_util import make_it_overflow, open_page, open_weights
-from figdata import chart_spec, heatmap_z, stepper
+from figdata import stepper
 
 PAGE = "step"
 
 
 def shown_sequence(at):
-    """(inputs (1,T,I), lengths) as the page shows them, read back from the inputs heatmap."""
-    inputs_fig = chart_spec(at, "step_inputs")
-    x = heatmap_z(inputs_fig).T                                           # (T, I)
-    ticks = inputs_fig["layout"]["xaxis"]["ticktext"]
-    real = sum(not t.endswith("pad") for t in ticks)
-    return np.nan_to_num(x)[None], np.array([real])
+    """(inputs (1, T, I), lengths) as the page sent them to its stepper (pads are zero vectors)."""
+    data = stepper(at)
+    return data["inputs"][None], np.array([data["length"]])
 
 
 @pytest.fixture

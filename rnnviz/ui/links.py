@@ -190,7 +190,10 @@ def share_panel(page_key: str) -> None:
         st.info(f"**Lesson: {lesson.title}.** {lesson.caption}")
     if session.hidden("share"):
         return
-    with st.sidebar.expander("Share this view", icon=":material/link:"):
+    box = st.sidebar.expander("Share this view", icon=":material/link:", key="share_open", on_change="rerun")
+    if not box.open:                               # built when opened: a first view loads no code highlighter
+        return
+    with box:
         link_box(page_key)
         st.caption("Copy the link (button at the top right of the box): it reopens this page with the same model, "
                    "sequence and step, and the same lesson and hidden controls. The address bar always holds it. "

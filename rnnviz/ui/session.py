@@ -38,6 +38,9 @@ KEYS = {
     "notices": "[(kind, text)] to show at the top of the next page run (problems with the link)",
     # stepping
     "step_stepper": "the step page's in-browser stepper ({'step': t} as the browser last reported it)",
+    **{f"{name}_{what}": meaning for name in ("step_t", "bptt_n", "inside_t") for what, meaning in (
+        ("reported", "the step the browser last reported (or Python last sent)"),
+        ("moved", "how often Python moved the step itself: the browser follows only a new count"))},
     "bptt_stepper": "the BPTT page's backward stepper ({'step': n})",
     # widgets whose value the pages read (not settings: they do not travel in links)
     "one_weight_name": "the weight picked in the single-weight editor", "one_weight_value": "its typed value",

@@ -9,17 +9,29 @@ from . import links, session
 from .stepper_component import stepper_view
 
 
+def _reported(name: str, t: int) -> None:
+    """The browser reported step t after a pause: it is the setting's value, and not a move of Python's."""
+    session.set_value(name, t)
+    session.put(f"{name}_reported", t)
+
+
 def stepper(name: str, p, tr, g=None, labels=None) -> int:
     """The stepper for setting `name` over the trace tr (with g: the backward pass); returns the step."""
     group = name.split("_")[0]
     mode = "forward" if g is None else "backward"
     payload = forward_payload(p, tr, labels) if g is None else backward_payload(p, tr, g, labels)
     step = session.fit(name, 0, int(payload["T"]))
+    if step != session.get(f"{name}_reported"):        # Python moved it (a link, a clamp, a lesson) since the
+        session.put(f"{name}_moved", session.get(f"{name}_moved", 0) + 1)   # browser last reported: it follows
+        session.put(f"{name}_reported", step)
     show_all = session.widget(f"{group}_reveal")
     stepper_view(payload, key=f"{group}_stepper", step=step, mode=mode, show_all=show_all,
-                 present=bool(session.value("view_present")), on_step=lambda t: session.set_value(name, t))
+                 present=bool(session.value("view_present")), moved=session.get(f"{name}_moved"),
+                 on_step=lambda t: _reported(name, t))
     links.sync()                                                 # a fragment rerun: keep the address current
     if not session.hidden("step_link"):
-        with st.popover("Link to this step", icon=":material/link:"):
-            links.link_box()
+        link = st.popover("Link to this step", icon=":material/link:", key=f"{group}_link_open", on_change="rerun")
+        if link.open:                                # built when opened (a pause reruns only this fragment)
+            with link:
+                links.link_box()
     return session.value(name)

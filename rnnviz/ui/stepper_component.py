@@ -31,7 +31,8 @@ _component = st.components.v2.component(
 
 
 def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str = "forward",
-                 height: int | None = None, show_all: bool = False, present: bool = False) -> int:
+                 height: int | None = None, show_all: bool = False, present: bool = False,
+                 moved: int | None = None) -> int:
     """Mount the stepper for `payload` at `step`; returns the current step.
 
     payload: forward_payload(...) (mode "forward", steps t = 0..T) or backward_payload(...) (mode "backward",
@@ -43,6 +44,9 @@ def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str 
     height: pixels, or None for the content's own height.
     show_all: draw the states (δ) not computed yet too, faded; otherwise a column appears when its step is.
     present: the presentation view's layout (two columns, larger type).
+    moved: a counter Python increments whenever it moves the step itself (a link, a clamp to a shorter
+    sequence, a lesson): the browser follows `step` only when it changed, so a late reply to an earlier pause
+    never moves the browser back. None: follow any step that differs from the last data and the last report.
     """
     if mode not in ("forward", "backward"):
         raise ValueError(f"mode must be 'forward' or 'backward'; got {mode!r}")
@@ -54,7 +58,8 @@ def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str 
         if on_step is not None:
             on_step(int(session.get(key)["step"]))
 
-    result = _component(key=key, data={**payload, "step": step, "show_all": bool(show_all), "present": bool(present)}, default={"step": step},
+    result = _component(key=key, data={**payload, "step": step, "show_all": bool(show_all), "present": bool(present),
+                                         **({} if moved is None else {"moved": int(moved)})}, default={"step": step},
                         on_step_change=reported, height="content" if height is None else height)
     if on_step is not None:
         return step

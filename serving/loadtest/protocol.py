@@ -171,27 +171,32 @@ class StepperTracker:
     t        the step the browser shows (stepping changes it with no message)
     synced   the step the component's state last held (what Python was told, or its default)
     last     the step Python sent in the last data
+    moved    the count of Python's own moves the last data carried (data["moved"]; None: not sent)
     The JS reports t (setStateValue, one fragment rerun) after a pause when t != synced, and, when new data
-    carries a step Python moved (server != last and != synced), adopts it and reports it at once.
+    carries a step Python moved (a new `moved` count; without one: server != last and != synced), adopts it
+    and reports it at once.
     """
     t: int
     synced: int
     last: int
     T: int
+    moved: int | None = None
 
     @classmethod
     def mounted(cls, data: dict) -> "StepperTracker":
         T = int(data.get("T", 0))
         step = max(0, min(T, int(data.get("step", 0) or 0)))
-        return cls(step, step, step, T)
+        return cls(step, step, step, T, data.get("moved"))
 
     def redrawn(self, data: dict) -> bool:
         """New data drawn into a mounted stepper; True if the JS reports the step now (Python moved it)."""
         self.T = int(data.get("T", self.T))
         server = max(0, min(self.T, int(data.get("step", 0) or 0)))
-        follow = server != self.last and server != self.synced
+        moved = data.get("moved")
+        follow = moved != self.moved if moved is not None else (server != self.last and server != self.synced)
         if follow:
             self.t = self.synced = server
+        self.moved = moved
         self.last = server
         self.t = max(0, min(self.T, self.t))
         return follow

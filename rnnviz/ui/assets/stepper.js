@@ -209,14 +209,16 @@ export default function stepper(args) {
   const P = st.P;
   const last = P.T;                              // steps run 0..T in both modes
   const server = Math.max(0, Math.min(last, Number(data.step) || 0));
+  const moved = data.moved === undefined ? null : Number(data.moved);   // counts Python's own moves
   if (st.t === null) {                           // first mount: Python's step; its state holds it (default)
     st.t = server;
     st.synced = server;
-  } else if (server !== st.lastData && server !== st.synced) {
-    st.t = server;                               // Python moved the step (a link, another control): follow it
-    st.synced = server;
+  } else if (moved !== null ? moved !== st.moved : (server !== st.lastData && server !== st.synced)) {
+    st.t = server;                               // Python moved the step (a link, a clamp, a lesson): follow it.
+    st.synced = server;                          // A late reply to an earlier pause does not count as a move.
     setStateValue("step", server);               // and keep the component's own state equal to it
   }
+  st.moved = moved;
   st.lastData = server;
   if (st.root) st.root.classList.toggle("rvs-present", !!data.present);
   st.present = !!data.present;                   // the presentation view: two columns, larger type
