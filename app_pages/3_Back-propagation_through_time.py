@@ -105,10 +105,10 @@ if contrib_tab.open:
                    + ("This model learns s0, so training follows it." if np.any(p.s0) else
                       "Here s⁰ = 0 is fixed and the gradient goes unused; choose a learned s⁰ in the sidebar to "
                       "train it."))
-        window = st.slider("steps shown", 1, max(T, 1), (max(1, T - 49), max(T, 1)), key=f"bptt_window_{T}") if T > 50 else (1, T)
+        first = ui.widget("bptt_first", lo=1, hi=T - 49) if T > 50 else 1    # 50 steps at a time
         if T:
             shown = list(names.items())[:48] if len(names) > 48 else list(names.items())
-            steps = np.arange(window[0], window[1] + 1)
+            steps = np.arange(first, min(first + 49, T) + 1)
             values = np.array([g.step_element("W_s", r, c)[steps - 1] for _, (r, c) in shown])
             totals = np.array([g.W_s[r, c] for _, (r, c) in shown])
             ui.chart(bf.element_steps_figure(values, [n for n, _ in shown], steps, totals), key="bptt_elements")

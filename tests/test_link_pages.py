@@ -57,7 +57,7 @@ def test_every_page_opened_with_bad_values_names_each_and_keeps_the_defaults(kin
 # What a link must also set for a control to be drawn at all (its page, its tab, its mode).
 NEEDS = {"text": {"seq": "typed text"}, "digits": {"seq": "digits"}, "T": {"seq": "random vectors"},
          "label": {"obj": "cross-entropy", "f_o": "softmax", "O": "2"}, "target": {"obj": "mean squared error"},
-         "el": {"tab": "Contributions and the proof"}, "tc": {"tab": "Contributions and the proof"},
+         "el": {"tab": "Contributions and the proof"}, "tfirst": {"tab": "Contributions and the proof", "T": "60"}, "tc": {"tab": "Contributions and the proof"},
          "unfold": {"tab": "The derivation"}, "iseed": {"seq": "random vectors"},
          "trunc": {"tab": "Truncation and clipping"}, "clip": {"tab": "Truncation and clipping"},
          "c": {"tab": "Truncation and clipping", "clip": "global norm"}, "rho": {"rescale": "1"},

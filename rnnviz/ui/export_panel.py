@@ -62,10 +62,7 @@ def export_panel(p: Params, tr: Trace, g: Grads | None = None, objective: Object
     if panel is None:
         return
     with panel:
-        B, T, H = tr.states.shape[0], tr.mask.shape[1], p.state_size
-        b = 0
-        if B > 1:
-            b = int(st.number_input("sequence b for the per-sequence tables", 0, B - 1, 0, key="export_b"))  # not linked
+        T, H, b = tr.mask.shape[1], p.state_size, 0                      # the pages show one sequence
         tables, model = st.columns(2)
         with tables:
             st.markdown("**Tables (CSV)**")

@@ -45,7 +45,7 @@ KEYS = {
     # widgets whose value the pages read (not settings: they do not travel in links)
     "one_weight_name": "the weight picked in the single-weight editor", "one_weight_value": "its typed value",
     "one_weight_error": "what was wrong with the last typed value, shown once",
-    "train_upload": "the model file being uploaded", "export_b": "the sequence the export tables show",
+    "train_upload": "the model file being uploaded",
     # the training lab
     "train_trainer": "the Trainer (replaced by the trained copy the training pool returns)",
     "train_test": "the test set of lengths 1 .. 2 × the longest trained length",

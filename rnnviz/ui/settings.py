@@ -156,6 +156,8 @@ ROWS = (
     _row("bptt", "unfold", "unfold", int, 1, "steps unfolded by the product rule", lo=0, hi=MAX_STEPS,
          help="each click of + expands the state of the step before, s^{t−1}, by the product rule"),
     _row("bptt", "contrib_t", "tc", int, 1, "step t whose copy to show", widget="slider", lo=1, hi=MAX_STEPS),
+    _row("bptt", "first", "tfirst", int, MAX_STEPS, "first of the 50 steps shown", widget="slider", lo=1,
+         hi=MAX_STEPS, help="a sequence longer than 50 steps shows its copies 50 steps at a time (default: the last)"),
     _row("bptt", "trunc_k", "trunc", int, presets.MAX_T, "truncate BPTT after k steps", widget="slider", lo=0,
          hi=presets.MAX_T, help="back-propagate only through the sequence's last k real steps (pads have "
                                 "nothing to drop)"),
