@@ -9,6 +9,7 @@ from .batch_controls import batch_controls
 from .bptt_panel import objective_controls
 from .charts import chart
 from .export_panel import export_panel, padding_export
+from .fragments import rerun_alone
 from .lessons import LESSONS
 from .model import ModelSettings, adopt_params, intro, model_settings, model_sidebar, presenting, show_source
 from .pages import HOME, PAGES
@@ -19,7 +20,7 @@ from .stepper import stepper
 from .weights import weight_editors
 
 __all__ = ["HOME", "LESSONS", "LIMITS", "ModelSettings", "PAGES", "adopt_params", "batch_controls", "chart",
-           "padding_export",
+           "padding_export", "rerun_alone",
            "export_panel", "intro", "model_settings", "presenting", "model_sidebar", "objective_controls", 
            "sequence_controls", "session", "show_source", "stepper", "tabs", "weight_editors",
            "widget"]

@@ -20,7 +20,7 @@ from . import session
 from . import settings as table
 from .lessons import LESSONS
 from .pages import PAGES
-from .model import adopt_params, current_params, model_settings
+from .model import adopt_params, current_params, model_settings, weights_edited
 
 MAX_LINK_WEIGHTS = 256          # more numbers than this and the link offers the model file instead
 
@@ -143,7 +143,7 @@ def _link_model() -> tuple:
     if cached is None or cached[0] != version:
         fields, missing = {}, None
         p = current_params()
-        if not p.equals(model_settings().init()):
+        if weights_edited():
             inline = encode_weights(p)
             if inline is not None:
                 fields = {"w": inline}

@@ -43,6 +43,17 @@ def current_params() -> Params:
     return session.params()
 
 
+def weights_edited() -> bool:
+    """True when the session's parameters are not the ones the model settings draw (edited, trained or
+    loaded); worked out once per version of the parameters (drawing them again costs every sidebar run)."""
+    version = session.params_version()
+    cached = session.get("params_edited")
+    if cached is None or cached[0] != version:
+        cached = (version, not current_params().equals(model_settings().init()))
+        session.put("params_edited", cached)
+    return cached[1]
+
+
 def adopt_params(p: Params) -> None:
     """Make p the session's model in every lesson: the model settings take p's sizes and activations first
     (so that no fresh weights are drawn over it), then p replaces the parameters.
@@ -90,7 +101,7 @@ def model_sidebar(draw: bool = True) -> Params:
             session.widget("model_f_o")
             session.widget("model_scale")
             session.widget("model_seed")
-            edited = not current_params().equals(model_settings().init())
+            edited = weights_edited()
             st.button("reset weights", key="model_reset", on_click=reset_weights, disabled=not edited,
                       icon=":material/restart_alt:", width="stretch",
                       help="draw the weights again from the weight seed, dropping edits, training or a loaded "

@@ -23,6 +23,7 @@ KEYS = {
     "params": "the session's current Params (drawn from the model settings, edited, trained or loaded)",
     "params_version": "a counter that changes whenever params are replaced (editors and link caches key on it)",
     "params_drawn_from": "the ModelSettings the params were last drawn from (a change draws fresh ones)",
+    "params_edited": "(params_version, whether the params differ from what the model settings draw)",
     "link_weights": "(params_version, the link's weight fields, what it does not carry) worked out once per version",
     "token": "an opaque random id of this browser session (the model store counts new models per session)",
     "open_upload": "the model file being opened from the sidebar (any page)",
@@ -97,10 +98,11 @@ def drop(key: str) -> None:
 # ---- settings -------------------------------------------------------------------------------------------------
 
 def group(name: str) -> dict:
-    """The settings of one group, {key: value}, created with the table's defaults."""
-    values = st.session_state.setdefault(name, {})
-    for key, default in table.defaults(name).items():
-        values.setdefault(key, default)
+    """The settings of one group, {key: value}, created with the table's defaults on first use. (Every read of
+    st.session_state costs tens of microseconds and a run makes hundreds: one read here.)"""
+    values = st.session_state.get(name)
+    if values is None:
+        values = st.session_state[name] = dict(table.defaults(name))
     return values
 
 
@@ -124,8 +126,8 @@ def update(group_name: str, values: dict) -> None:
 
 def all_values() -> dict:
     """{setting name: value} of every group this session has used (what a link writes)."""
-    return {row.name: st.session_state[row.group][row.key] for row in table.ROWS
-            if row.key in st.session_state.get(row.group, {})}
+    groups = {name: st.session_state.get(name) or {} for name in table.GROUP_PAGES}
+    return {row.name: groups[row.group][row.key] for row in table.ROWS if row.key in groups[row.group]}
 
 
 def _store(name: str, index, extra) -> None:

@@ -90,6 +90,7 @@ class Widget:
     proto: object
     fragment_id: str
     run: int                            # the run counter when it was last drawn
+    path: tuple = ()                    # where it sits in the page (the delta path)
     _data: dict | None = dataclasses.field(default=None, repr=False, compare=False)    # data(), parsed once
 
     @property
@@ -240,6 +241,7 @@ class Session:
         self.pages: dict[str, str] = {}             # url_pathname and page_name -> page_script_hash
         self.page_names: dict[str, str] = {}        # page_script_hash -> page name
         self.widgets: dict[str, Widget] = {}        # widget id -> Widget
+        self.blocks: dict[str, set] = {}            # fragment id -> paths of the blocks it drew (its scope)
         self.states: dict[str, WidgetState] = {}    # widget id -> the value the browser holds
         self.upstream: str | None = None            # a proxy's X-Upstream response header, if any
         self.closed_reason: str | None = None
@@ -405,6 +407,7 @@ class Session:
         self._run += 1                                   # widgets drawn from now on belong to this run
         if not fragment_id:
             self.timer = None                            # a full run starts the page's timers afresh
+            self.blocks.clear()                          # and draws every fragment's blocks again
         self._fragment = fragment_id
         self._current = it
         self._waiter = asyncio.get_running_loop().create_future()
@@ -467,6 +470,7 @@ class Session:
 
     def _delta(self, m: ForwardMsg) -> None:
         d = m.delta
+        path = tuple(m.metadata.delta_path)
         which = d.WhichOneof("type")
         if which == "new_element":
             el = d.new_element
@@ -474,18 +478,25 @@ class Session:
             if kind == "exception" and self._current is not None:
                 self._current.exceptions.append(f"{el.exception.type}: {el.exception.message}")
             if kind in WIDGET_ELEMENTS:
-                self._saw(getattr(el, kind), kind, d.fragment_id)
+                self._saw(getattr(el, kind), kind, d.fragment_id, path)
         elif which == "add_block":
+            if d.fragment_id:
+                self.blocks.setdefault(d.fragment_id, set()).add(path)
             blk = d.add_block
             kind = blk.WhichOneof("type")
             if kind in WIDGET_BLOCKS:
                 inner = getattr(blk, kind)
                 if getattr(inner, "id", ""):
-                    self._saw(inner, kind, d.fragment_id)
+                    self._saw(inner, kind, d.fragment_id, path)
 
-    def _saw(self, proto, kind: str, fragment_id: str) -> None:
+    def _in_scope(self, w: Widget, fragment_id: str) -> bool:
+        """True when a run of fragment_id redraws w: w is the fragment's own, or sits in a block the fragment
+        drew (a fragment nested in it: the browser clears what such a run did not draw again)."""
+        return w.fragment_id == fragment_id or any(w.path[:len(b)] == b for b in self.blocks.get(fragment_id, ()))
+
+    def _saw(self, proto, kind: str, fragment_id: str, path: tuple = ()) -> None:
         wid = proto.id
-        w = Widget(wid, key_of(wid), kind, proto, fragment_id, self._run)
+        w = Widget(wid, key_of(wid), kind, proto, fragment_id, self._run, path)
         self.widgets[wid] = w
         # A browser takes a value the server set (set_value) and otherwise keeps the one it holds.
         if getattr(proto, "set_value", False) or wid not in self.states:
@@ -499,7 +510,7 @@ class Session:
         """After a run, forget the widgets it did not draw (after a fragment run: only that fragment's); run
         the steppers' JS on the data this run drew."""
         for wid, w in list(self.widgets.items()):
-            if w.run == self._run or (fragment and w.fragment_id != self._fragment):
+            if w.run == self._run or (fragment and not self._in_scope(w, self._fragment)):
                 continue
             del self.widgets[wid]
             self.states.pop(wid, None)
