@@ -9,6 +9,14 @@ that paints the step) stops the clock; "after paint" adds one task after that fr
 server's plain one-button app (?plain=1): click -> the script reruns -> the new number is in the DOM -> next
 frame. Also counts the websocket messages the page sends while stepping 100 steps (and through the pause
 that follows). Targets (issue 13): p50 <= 16 ms, p95 <= 25 ms. A measurement, never a test.
+
+    python benchmarks/bench_stepper.py --data-cost
+
+instead measures, in this process and with no browser, what the server spends on the stepper's `data` per
+run: building the payload, then what Streamlit 1.67 does with it (serialize it into the element, digest it
+for the element's identity, hash the ForwardMsg), for the forms it could take: the JSON dict that is sent
+(stepper_payload.wire), the same as one JSON string, raw float64 bytes (exact too, not implemented), and the
+lite reply to a pause.
 """
 import argparse
 import pathlib
@@ -119,11 +127,65 @@ def count_messages(page, base, n_steps=100):
     return during, len(sent) - before
 
 
+def data_costs(repeats: int = 20) -> None:
+    """Server CPU (ms) per run for each form of the stepper's data, at the test app's default model and at the
+    largest the sidebar allows (T = 1000 + 50 pads, H = 64, I = 32)."""
+    import json
+    import timeit
+
+    import numpy as np
+    from streamlit.components.v2.bidi_component.main import BidiComponentMixin
+    from streamlit.components.v2.bidi_component.serialization import serialize_mixed_data
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.forward_msg_cache import populate_hash_if_needed
+
+    from rnnviz import stepper_payload
+    from rnnviz.ui.stepper_component import LITE
+    from tests.browser.stepper_app import build, settings
+
+    def streamlit_cost(data) -> None:               # what st._bidi_component does with `data`, then the enqueue
+        msg = ForwardMsg()
+        el = msg.delta.new_element.bidi_component
+        if isinstance(data, bytes):
+            el.bytes = data
+        elif isinstance(data, dict):
+            serialize_mixed_data(data, el)
+        else:
+            el.json = json.dumps(data)
+        BidiComponentMixin()._build_bidi_identity_kwargs(component_name="c", isolate_styles=False, width="stretch",
+                                                         height="content", proto=el, data=data)
+        populate_hash_if_needed(msg)
+
+    def ms(fn) -> float:
+        return 1000 * sorted(timeit.repeat(fn, number=1, repeat=repeats))[repeats // 2]
+
+    print("| model | build the payload | + dict (sent) | + one JSON string | + raw bytes | lite reply | dict size |")
+    print("|---|---|---|---|---|---|---|")
+    for name, cfg in (("default (T=6+2, H=3)", {}), ("largest (T=1000+50, H=64, I=32)", {"T": 1000, "pads": 50, "H": 64, "I": 32})):
+        p, tr, g, labels = build(settings(cfg))
+        payload = stepper_payload.forward_payload(p, tr, labels)
+        sent = stepper_payload.wire(payload)
+        text = json.dumps(sent)
+
+        def raw():
+            return b"".join(np.ascontiguousarray(v, "<f8").tobytes() for v in payload.values() if isinstance(v, np.ndarray))
+        lite = {**{k: payload[k] for k in LITE}, "lite": True, "step": 3}
+        print(f"| {name} | {ms(lambda: stepper_payload.forward_payload(p, tr, labels)):.2f} | "
+              f"{ms(lambda: stepper_payload.wire(payload)) + ms(lambda: streamlit_cost(sent)):.2f} | "
+              f"{ms(lambda: json.dumps(stepper_payload.wire(payload))) + ms(lambda: streamlit_cost(text)):.2f} | "
+              f"{ms(lambda: streamlit_cost(raw())):.2f} | {ms(lambda: streamlit_cost(lite)):.3f} | {len(text) / 1024:.0f} KiB |")
+    print(f"\nms per run, median of {repeats}; the last four columns add to 'build the payload'.")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--presses", type=int, default=200)
     ap.add_argument("--clicks", type=int, default=60)
+    ap.add_argument("--data-cost", action="store_true", help="only the server's cost of the stepper's data, per form")
     a = ap.parse_args()
+    if a.data_cost:
+        data_costs()
+        return 0
     cases = [("stepper, default model (I=2, H=3, T=6+2 pads)", ""),
              ("stepper, T=1000+10 pads, H=64", "T=1000&H=64&pads=10"),
              ("stepper backward, T=1000+10 pads, H=64", "mode=backward&T=1000&H=64&pads=10")]

@@ -15,7 +15,7 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-from .stepper_payload import backward_payload, forward_payload
+from .stepper_payload import backward_payload, forward_payload, wire
 
 ASSETS = Path(__file__).resolve().parent / "ui" / "assets"
 RENDERER = "export default function stepper("
@@ -58,4 +58,4 @@ class Stepper(anywidget.AnyWidget):
 
     def __init__(self, p, tr, g=None, labels=None, step: int = 0, show_all: bool = False):
         payload = forward_payload(p, tr, labels) if g is None else backward_payload(p, tr, g, labels)
-        super().__init__(payload=payload, step=max(0, min(int(step), int(payload["T"]))), show_all=show_all)
+        super().__init__(payload=wire(payload), step=max(0, min(int(step), int(payload["T"]))), show_all=show_all)

@@ -9,12 +9,14 @@ everything it shows for every step travels here, as the core computed it:
     backward_payload(p, tr, g)       dL/ds^t (t = 0..T), f_s'(z^t), delta^t, the norm of every step's copy's
                                      gradient ||dL/dW_s^t|| (and the full (H+I, H) matrices when small)
 
-Arrays are exact float64: {"dtype": "f8", "shape": [...], "b64": base64 of the little-endian bytes}
-(``encode``/``decode``), so the number a student reads is the core's to the last digit, and NaN and inf
-(overflow) survive, which JSON numbers cannot carry. Everything else is plain JSON (ints, bools, strings,
-finite floats). Size: about 8 * 4/3 bytes per number; at T = 1000, H = 64, I = 2 a forward payload is
-~1.4 MB (states + z) and a backward one ~2.1 MB (dL/ds, f_s', delta); small matrices are left out above
-SMALL_MATRIX / SMALL_CONTRIB numbers. ``payload_bytes`` measures one.
+A payload holds its numbers as float64 numpy arrays and an "id", a digest of their bytes and of everything
+else in it (equal ids, equal numbers), which is cheap: a pause's rerun needs only the id (the browser keeps the
+payload it decoded), so the arrays are encoded only when the whole payload travels. ``wire(payload)`` is that
+JSON: each array as {"dtype": "f8", "shape": [...], "b64": base64 of the little-endian bytes} (``encode`` /
+``decode``), so the number a student reads is the core's to the last digit, and NaN and inf (overflow)
+survive, which JSON numbers cannot carry. Size: about 8 * 4/3 bytes per number; at T = 1000, H = 64, I = 2 a
+forward payload is ~1.4 MB (states + z) and a backward one ~2.1 MB (dL/ds, f_s', delta); small matrices are
+left out above SMALL_MATRIX / SMALL_CONTRIB numbers. ``payload_bytes`` measures one.
 
 Steps: array row t-1 is step t of the equations (t = 1..T); states and d_states have a row for t = 0 too.
 """
@@ -45,9 +47,19 @@ def decode(d: dict) -> np.ndarray:
     return np.frombuffer(base64.b64decode(d["b64"]), dtype="<f8").reshape(d["shape"]).astype(np.float64)
 
 
+def wire(payload: dict) -> dict:
+    """The payload as the browser receives it: plain JSON, every array ``encode``d."""
+    return {k: encode(v) if isinstance(v, np.ndarray) else v for k, v in payload.items()}
+
+
 def payload_bytes(payload: dict) -> int:
     """The size of a payload as JSON (what goes to the browser)."""
-    return len(json.dumps(payload, allow_nan=False))
+    return len(json.dumps(wire(payload), allow_nan=False))
+
+
+def _f8(a) -> np.ndarray:
+    """An array as the payload holds it: float64, C order (a view when it already is)."""
+    return np.ascontiguousarray(a, dtype=np.float64)
 
 
 def _scale(a: np.ndarray) -> float:
@@ -69,12 +81,21 @@ def _common(p, tr, labels, kind: str) -> dict:
     B, T, H = tr.z.shape
     return {"format": FORMAT, "kind": kind, "T": T, "H": H, "I": p.input_size, "O": p.output_size,
             "length": int(tr.lengths[0]), "f_s": p.f_s, "f_o": p.f_o, "labels": _labels(labels, T),
-            "pads": [not bool(m) for m in tr.mask[0]], "inputs": encode(tr.inputs[0])}
+            "pads": [not bool(m) for m in tr.mask[0]], "inputs": _f8(tr.inputs[0])}
 
 
 def _with_id(payload: dict) -> dict:
-    """Adds "id": a digest of the payload, so the browser decodes a payload it has already seen only once."""
-    payload["id"] = hashlib.sha1(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+    """Adds "id": a digest of every array's shape and bytes and of every other value, so the browser decodes a
+    payload once, and a pause's rerun can name the payload without encoding it."""
+    h = hashlib.sha1()
+    for name in sorted(payload):
+        value = payload[name]
+        if isinstance(value, np.ndarray):
+            h.update(json.dumps([name, value.shape]).encode())
+            h.update(value.astype("<f8", copy=False))
+        else:
+            h.update(json.dumps([name, value]).encode())
+    payload["id"] = h.hexdigest()[:16]
     return payload
 
 
@@ -88,9 +109,9 @@ def forward_payload(p, tr, labels=None) -> dict:
     """
     small = p.W_s.size <= SMALL_MATRIX
     out = _common(p, tr, labels, "forward")
-    out.update(states=encode(tr.states[0]), z=encode(tr.z[0]), output_pre=encode(tr.output_pre[0]),
-               output=encode(tr.output[0]), scale=_scale(tr.states[0]),
-               W_s=encode(p.W_s) if small else None, b_s=encode(p.b_s) if small else None)
+    out.update(states=_f8(tr.states[0]), z=_f8(tr.z[0]), output_pre=_f8(tr.output_pre[0]),
+               output=_f8(tr.output[0]), scale=_scale(tr.states[0]),
+               W_s=_f8(p.W_s) if small else None, b_s=_f8(p.b_s) if small else None)
     return _with_id(out)
 
 
@@ -113,8 +134,8 @@ def backward_payload(p, tr, g, labels=None) -> dict:
     fprime[~tr.mask[0]] = 0.0                                                # nothing is computed at a pad
     small = T * p.W_s.size <= SMALL_CONTRIB
     out = _common(p, tr, labels, "backward")
-    out.update(d_states=encode(g.d_states[0]), fprime=encode(fprime), deltas=encode(g.deltas[0]),
-               contrib_norms=encode(norms), scale=_scale(g.deltas[0]),
-               contrib=encode(g0.steps("W_s")) if small else None,
-               W_ss=encode(p.W_ss) if p.W_s.size <= SMALL_MATRIX else None)
+    out.update(d_states=_f8(g.d_states[0]), fprime=_f8(fprime), deltas=_f8(g.deltas[0]),
+               contrib_norms=_f8(norms), scale=_scale(g.deltas[0]),
+               contrib=_f8(g0.steps("W_s")) if small else None,
+               W_ss=_f8(p.W_ss) if p.W_s.size <= SMALL_MATRIX else None)
     return _with_id(out)

@@ -29,8 +29,8 @@ def model(I=2, H=3, T=6, pads=2, f_s="tanh", scale=1.0, B=1, seed=0):
 
 
 def roundtrip(payload: dict) -> dict:
-    """What the browser receives: the payload through strict JSON (no NaN tokens)."""
-    return json.loads(json.dumps(payload, allow_nan=False))
+    """What the browser receives: the payload's wire form through strict JSON (no NaN tokens)."""
+    return json.loads(json.dumps(sp.wire(payload), allow_nan=False))
 
 
 def test_encode_decode_is_exact_for_awkward_numbers():
@@ -38,6 +38,16 @@ def test_encode_decode_is_exact_for_awkward_numbers():
     b = sp.decode(roundtrip(sp.encode(a)))
     assert same_bits(a, b)
     assert sp.encode(np.zeros((0, 3)))["shape"] == [0, 3]
+
+
+def test_the_payload_holds_float64_arrays_and_the_wire_encodes_only_them():
+    p, tr, g = model()
+    pl = sp.forward_payload(p, tr, labels=list("abcdef"))
+    assert same_bits(pl["states"], tr.states[0]) and pl["states"].dtype == np.float64
+    w = sp.wire(pl)
+    assert same_bits(sp.decode(w["states"]), tr.states[0])
+    assert {k: v for k, v in w.items() if not isinstance(pl[k], np.ndarray)} == \
+        {k: v for k, v in pl.items() if not isinstance(v, np.ndarray)}         # the rest travels as it is
 
 
 def test_forward_payload_is_the_trace_bit_for_bit():
@@ -123,7 +133,7 @@ def test_size_is_bounded_at_T_1000_H_64():
     assert fw["W_s"] is None and bw["contrib"] is None and bw["W_ss"] is None      # large matrices stay home
     assert sp.payload_bytes(fw) < 1.6e6
     assert sp.payload_bytes(bw) < 2.4e6
-    assert same_bits(sp.decode(bw["contrib_norms"]), g.step_norms("W_s"))
+    assert same_bits(bw["contrib_norms"], g.step_norms("W_s"))
 
 
 def test_id_names_the_content():
@@ -133,6 +143,9 @@ def test_id_names_the_content():
     p2 = p.replace(b_s=p.b_s + 1.0)
     assert sp.forward_payload(p2, rv.forward(p2, tr.inputs, tr.lengths))["id"] != a["id"]
     assert sp.forward_payload(p, tr, labels=list("xy"))["id"] != a["id"]
+    p3 = p.replace(b_s=np.nextafter(p.b_s, np.inf))                               # one ulp of every b_s
+    assert sp.forward_payload(p3, rv.forward(p3, tr.inputs, tr.lengths))["id"] != a["id"]
+    assert sp.backward_payload(p, tr, g)["id"] != a["id"]
 
 
 def test_labels_are_plain_strings_padded_to_T():

@@ -43,6 +43,7 @@ KEYS = {
         ("reported", "the step the browser last reported (or Python last sent)"),
         ("moved", "how often Python moved the step itself: the browser follows only a new count"))},
     "bptt_stepper": "the BPTT page's backward stepper ({'step': n})",
+    **{f"{k}_held": "the payload id it held at its last report" for k in ("step_stepper", "bptt_stepper", "inside_stepper")},
     # widgets whose value the pages read (not settings: they do not travel in links)
     "one_weight_name": "the weight picked in the single-weight editor", "one_weight_value": "its typed value",
     "one_weight_error": "what was wrong with the last typed value, shown once",

@@ -1,7 +1,7 @@
 """The in-browser stepper: a Streamlit custom component (v2) that steps an unrolled RNN through time with no
 server round trip, drawing from one payload per sequence (rnnviz.stepper_payload).
 
-    payload = stepper_payload.forward_payload(p, tr, labels)            # once per sequence (cache it)
+    payload = stepper_payload.forward_payload(p, tr, labels)            # once per sequence
     t = stepper_view(payload, key="step_stepper", step=t, on_step=save)  # draws; returns the step
 
 The browser draws the heatmap, the unrolled network and the step's arithmetic, and steps on its own (buttons,
@@ -9,25 +9,45 @@ N / B keys, play at up to 60 steps/s, a click on a column). The step comes back 
 pauses (300 ms after the last step, or on pause): one rerun per pause. When Python moves the step (a link,
 another control), pass the new `step`: the browser follows it.
 
-The JS and CSS are plain files beside this module (assets/stepper.js, assets/stepper.css), read once at import
-and registered as raw strings: paths work only for an installed package with an asset_dir.
+What a run sends: the whole payload (stepper_payload.wire), except on the rerun of the stepper's own report
+(a pause), when the browser holds the payload with this id: then only its id, T and the view (step, show_all,
+present, moved), and the browser draws from the payload it decoded. A reply that names an id the browser does
+not hold (it was remounted, or missed a run) makes it ask for the whole payload: the trigger "fetch", on
+whose rerun the whole payload goes.
+
+The JS and CSS are files of the installed package (assets/stepper.js, assets/stepper.css: the asset_dir that
+pyproject.toml declares for the component "stepper"), which Streamlit serves under
+/_stcore/bidi-components/rnnviz.stepper/, and each message names: the browser fetches the module once per page
+load and the stylesheet once per mount (Streamlit serves them with no max-age), instead of receiving their
+50 KB in every run that draws the stepper. So rnnviz must be installed: `pip install -e .` (requirements.txt
+does it).
 """
-from pathlib import Path
+import functools
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
+from ..stepper_payload import wire
 from . import session
 
-ASSETS = Path(__file__).resolve().parent / "assets"
-HTML = ""                                           # the JS builds everything (text only through textContent)
+NAME = "rnnviz.stepper"                  # "<project name>.<component name>", as pyproject.toml declares them
+LITE = ("kind", "id", "T")               # what a pause's reply keeps of the payload: which one, and its steps
+NOT_INSTALLED = ("The in-browser stepper's JS and CSS are served from the installed rnnviz package, which is not "
+                 "installed here: run `pip install -e .` in the repository root (`pip install -r requirements.txt` "
+                 "does it), then restart Streamlit.")
 
-_component = st.components.v2.component(
-    "rnnviz_stepper",
-    html=HTML,
-    css=(ASSETS / "stepper.css").read_text(encoding="utf-8"),
-    js=(ASSETS / "stepper.js").read_text(encoding="utf-8"),
-    isolate_styles=False,                            # tests and benchmarks find the root with document.querySelector
-)
+
+@functools.cache
+def _component():
+    """The component, registered on first use: inside a script run, where Streamlit knows the installed
+    packages' asset dirs (an import outside one, by a test or a notebook, would not resolve the files)."""
+    try:
+        return st.components.v2.component(NAME, js="stepper.js", css="stepper.css",
+                                         isolate_styles=False)   # tests find the root with document.querySelector
+    except StreamlitAPIException as err:
+        if err.error_id == "component-missing-asset-dir":
+            raise RuntimeError(NOT_INSTALLED) from err
+        raise
 
 
 def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str = "forward",
@@ -53,14 +73,22 @@ def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str 
     if payload.get("kind") != mode:
         raise ValueError(f"a {payload.get('kind')!r} payload cannot be shown in mode {mode!r}")
     step = max(0, min(int(payload["T"]), int(step)))
+    held = session.pop(f"{key}_held")                     # noted by `reported` when this run is a report
+    fetch = (session.get(key) or {}).get("fetch")         # the browser lacks the payload a reply named
+    if held == payload["id"] and not fetch:
+        sent = {**{k: payload[k] for k in LITE}, "lite": True}
+    else:
+        sent = wire(payload)
+    view = {"step": step, "show_all": bool(show_all), "present": bool(present),
+            **({} if moved is None else {"moved": int(moved)})}
 
     def reported():
+        session.put(f"{key}_held", payload["id"])          # it reports after drawing this run's data
         if on_step is not None:
             on_step(int(session.get(key)["step"]))
 
-    result = _component(key=key, data={**payload, "step": step, "show_all": bool(show_all), "present": bool(present),
-                                         **({} if moved is None else {"moved": int(moved)})}, default={"step": step},
-                        on_step_change=reported, height="content" if height is None else height)
+    result = _component()(key=key, data={**sent, **view}, default={"step": step}, on_step_change=reported,
+                          height="content" if height is None else height)
     if on_step is not None:
         return step
     return int(result["step"]) if result.get("step") is not None else step

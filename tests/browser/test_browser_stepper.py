@@ -5,12 +5,16 @@ Contract read here: the root [data-testid="rnnviz-stepper"] carries data-step; e
 data-value (JS String(x): the shortest repr, which Python's float() reads back to the same float64); vectors
 are [data-vec=<name>] with numbers [data-index]. The app writes "runs N step t" under the key "probe".
 """
+import json
 import math
 import re
 
 import numpy as np
 import pytest
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from rnnviz.ui.stepper_component import LITE
 from serving.loadtest.server import Server
 
 from .conftest import VIEWPORT, _open_page, _pages
@@ -29,11 +33,16 @@ def stepper_server(browser, tmp_path_factory):
 
 @pytest.fixture
 def spage(browser, stepper_server, request):
-    """A page in a fresh context (a fresh Streamlit session per test); frames sent on the websocket are counted."""
+    """A page in a fresh context (a fresh Streamlit session per test), keeping the websocket frames it sends and
+    receives and the names of the stepper's files it fetches."""
     context = browser.new_context(viewport=VIEWPORT)
     page = _open_page(context)
-    page.sent = []                                   # (time, size) of every websocket frame the page sends
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: page.sent.append(len(payload))))
+    page.sent = []                                   # every websocket frame the page sends (BackMsg bytes)
+    page.received = []                               # and receives (ForwardMsg bytes)
+    page.assets = []                                 # the stepper's files it fetches over HTTP
+    page.on("websocket", lambda ws: (ws.on("framesent", lambda frame: page.sent.append(frame)),
+                                     ws.on("framereceived", lambda frame: page.received.append(frame))))
+    page.on("request", lambda r: page.assets.append(r.url.rsplit("/", 1)[-1]) if "/bidi-components/" in r.url else None)
     _pages(request.node).append(page)
     yield page
     context.close()
@@ -78,6 +87,42 @@ def probe(page) -> tuple:
     text = page.locator(".st-key-probe").inner_text()
     runs, t = re.search(r"runs (\d+) step (\d+)", text).groups()
     return int(runs), int(t)
+
+
+def stepper_elements(frames) -> list:
+    """The stepper elements (BidiComponent protos) in these ForwardMsg frames, in order."""
+    out = []
+    for raw in frames:
+        m = ForwardMsg()
+        m.ParseFromString(raw)
+        if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "bidi_component":
+            out.append(m.delta.new_element.bidi_component)
+    return out
+
+
+def sent_data(frames) -> list:
+    """The data each stepper element in these frames carried (its JSON)."""
+    return [json.loads(el.json) for el in stepper_elements(frames)]
+
+
+def fetch_requests(frames) -> list:
+    """The payload ids the page asked for with its "fetch" trigger, in the BackMsg frames it sent."""
+    out = []
+    for raw in frames:
+        m = BackMsg()
+        m.ParseFromString(raw)
+        for w in m.rerun_script.widget_states.widgets:
+            if w.HasField("json_trigger_value"):
+                out += [e["value"] for e in json.loads(w.json_trigger_value) if e.get("event") == "fetch"]
+    return out
+
+
+def pause_at(page, idle, t: int) -> None:
+    """Press N until the stepper shows t, then let the pause reach Python and its reply arrive."""
+    press(page, "n", t - step(page))
+    wait_step(page, t)
+    page.wait_for_timeout(500)                                      # the stepper reports 300 ms after a step
+    idle(page)
 
 
 def press(page, key: str, n: int = 1) -> None:
@@ -272,3 +317,65 @@ def test_the_diagram_names_the_state_rows_w_s_and_the_input_rows_w_i(spage, step
     open_stepper(spage, stepper_server, idle, "T=5&pads=1")
     labels = spage.eval_on_selector_all(f"{ROOT} .rvs-edge-label", "els => els.map(e => e.textContent)")
     assert labels.count("W_i") == 5 and labels.count("W_s") == 5 and labels.count("copy") == 1, labels
+
+
+def test_the_js_and_css_are_files_fetched_once_and_not_in_the_messages(spage, stepper_server, idle):
+    page = open_stepper(spage, stepper_server, idle)
+    for t in (2, 4, 6):                                             # three pauses: three reruns drawing it
+        pause_at(page, idle, t)
+    assert sorted(page.assets) == ["stepper.css", "stepper.js"]     # served by Streamlit from rnnviz/ui/assets
+    elements = stepper_elements(page.received)
+    assert len(elements) >= 4                                      # the first run(s) and one per pause
+    for el in elements:                                             # each message names the files, none carries them
+        assert (el.js_source_path, el.css_source_path) == ("stepper.js", "stepper.css")
+        assert el.js_content == el.css_content == ""
+    assert page.js_errors == []
+
+
+def test_a_pause_is_answered_with_the_step_only_and_draws_the_same_numbers(spage, stepper_server, idle):
+    page = open_stepper(spage, stepper_server, idle, "T=30&H=8")
+    p, tr, g, _ = build(settings({"T": "30", "H": "8"}))
+    first = sent_data(page.received)
+    assert len(first) == 1 and "states" in first[0] and not first[0].get("lite")
+    payload_id = page.get_attribute(ROOT, "data-payload")
+    for t in (3, 7):
+        page.received.clear()
+        pause_at(page, idle, t)
+        (reply,) = sent_data(page.received)                         # the pause's one rerun
+        assert reply["lite"] is True and reply["id"] == payload_id and reply["step"] == t
+        assert set(reply) <= {*LITE, "lite", "step", "show_all", "present", "moved"}
+        assert len(json.dumps(reply)) < 300                           # the whole payload: ~12 KB
+        assert probe(page)[1] == t and step(page) == t
+        assert page.get_attribute(ROOT, "data-payload") == payload_id
+        assert_shows(page, "z", tr.z[0, t - 1])                     # drawn from the payload the browser kept
+        assert_shows(page, "s", tr.states[0, t])
+    press(page, "n")                                                # and stepping on after a lite reply
+    wait_step(page, 8)
+    assert_shows(page, "s", tr.states[0, 8])
+    assert page.js_errors == []
+
+
+def test_a_step_only_reply_for_a_payload_it_does_not_hold_fetches_the_whole_payload(spage, stepper_server, idle):
+    page = open_stepper(spage, stepper_server, idle, "T=30")
+    p, tr, g, _ = build(settings({"T": "30"}))
+    payload_id = page.get_attribute(ROOT, "data-payload")
+    runs0, _ = probe(page)
+    # As if the stepper had been remounted since it was sent its payload: it holds none under this id (it still
+    # draws the steps from the numbers it decoded).
+    page.eval_on_selector(ROOT, "root => { root.parentElement.__rnnvizStepper.payloadId = 'another'; }")
+    page.received.clear()
+    sent0 = len(page.sent)
+    press(page, "n", 4)
+    wait_step(page, 4)
+    page.wait_for_timeout(500)                                      # the pause: the step reaches Python
+    idle(page)
+    lite, whole = sent_data(page.received)                          # two reruns: the report, then the fetch
+    assert lite["lite"] is True and lite["id"] == payload_id
+    assert fetch_requests(page.sent[sent0:]) == [payload_id]
+    assert not whole.get("lite") and whole["id"] == payload_id and "states" in whole
+    assert probe(page) == (runs0 + 2, 4)
+    assert step(page) == 4 and page.get_attribute(ROOT, "data-payload") == payload_id
+    assert page.locator(f"{ROOT}[data-fetching]").count() == 0
+    assert_shows(page, "z", tr.z[0, 3])
+    assert_shows(page, "s", tr.states[0, 4])
+    assert page.js_errors == []

@@ -1,7 +1,9 @@
 // rnnviz in-browser stepper (Streamlit custom component v2): steps an unrolled RNN through time with no server
 // round trip. The server sends one payload per sequence (rnnviz/stepper_payload.py); every number drawn is
 // the core's float64, decoded from base64 bytes. The step goes back to Python (setStateValue("step", t))
-// only when stepping pauses.
+// only when stepping pauses; the reply to that is "lite": the payload's id and the step, no numbers, and the
+// payload decoded for that id is drawn again. A lite reply for an id this browser does not hold (a remount, a
+// missed run) asks Python for the whole payload (setTriggerValue("fetch", id)) and shows no numbers meanwhile.
 //
 // Contract for tests: the root has data-testid="rnnviz-stepper" and data-step="<t>", set in the same task
 // (hence the same frame) that draws step t; every number shown carries data-value = String(x), the shortest
@@ -184,8 +186,16 @@ function decodePayload(d) {
 // ---------------------------------------------------------------------------------------------------------
 // the component
 
+function placeholder(st, host, text, attrs) {   // a line of text in place of the stepper (no step drawn)
+  if (st.root) st.root.remove();
+  st.root = h("div", {class: "rvs-empty", "data-testid": "rnnviz-stepper", ...attrs}, text);
+  st.built = false;
+  host.append(st.root);
+  return () => {};
+}
+
 export default function stepper(args) {
-  const {data, parentElement, setStateValue} = args;
+  const {data, parentElement, setStateValue, setTriggerValue} = args;
   const host = parentElement;
   let st = host[STATE];
   if (st && st.cleanup) st.cleanup();          // a run that was not cleaned up: never two sets of listeners
@@ -194,14 +204,12 @@ export default function stepper(args) {
       speed: 10, showAll: false, sendTimer: null, nSent: 0};
   }
   st.setStateValue = setStateValue;
-  if (!data || !data.kind) {
-    if (st.root) st.root.remove();
-    st.root = h("div", {class: "rvs-empty", "data-testid": "rnnviz-stepper"}, "No sequence to step through.");
-    st.built = false;
-    host.append(st.root);
-    return () => {};
-  }
+  if (!data || !data.kind) return placeholder(st, host, "No sequence to step through.");
   if (st.payloadId !== data.id) {
+    if (data.lite) {                             // numbers this browser does not hold: ask for them (one rerun)
+      setTriggerValue("fetch", data.id);
+      return placeholder(st, host, "Loading the sequence…", {"data-fetching": data.id});
+    }
     st.P = decodePayload(data);
     st.payloadId = data.id;
     st.built = false;
