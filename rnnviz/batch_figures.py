@@ -121,3 +121,63 @@ def _with_colour_bar(fig: FigureSpec, shown: bool) -> FigureSpec:
     """The state heatmap (trace 0) with its colour scale shown or hidden."""
     fig.spec["data"][0]["showscale"] = shown
     return fig
+
+
+def grid_figure(panels, columns: int, column_titles=(), title: str = "", panel_height: int = 120,
+                colour_bar: bool = True) -> FigureSpec:
+    """One figure of one-heatmap panels (figures with a single x and y axis, e.g. masked_states_figure and
+    unmasked_states_figure), row by row, `columns` to a row, each keeping its traces, shapes, axes and title.
+
+    Rows line up across the columns (one plot height, panel_height px, for all); x-axis titles are kept on
+    the bottom row and y-axis titles on the left column only. The panels' colour ranges are theirs: give them
+    one zmax so that colours compare. colour_bar=True shows the first panel's scale for all of them.
+    """
+    rows = -(-len(panels) // columns)
+    gap, top = 90, 40 * bool(title) + 30 * bool(column_titles) + 26     # px: ticks, axis title and panel title
+    plot = rows * panel_height + (rows - 1) * gap                       # px of the plot area
+    hgap = 0.06                                                         # between columns, fraction of the width
+    width = (1 - hgap * (columns - 1)) / columns
+    data, shapes, annotations = [], [], []
+    layout = dict(title=dict(text=title, yref="container", y=1, yanchor="top", pad=dict(t=10)),   # above the rest
+                  uirevision=UIREVISION, showlegend=False, height=plot + top + 50,
+                  margin=dict(l=10, r=10, t=top, b=50))
+    for k, panel in enumerate(panels):
+        row, col = divmod(k, columns)
+        n = "" if k == 0 else str(k + 1)                                # plotly's axis names: x, x2, x3, ...
+        x0, y1 = col * (width + hgap), 1 - row * (panel_height + gap) / plot
+        xdom, ydom = [x0, x0 + width], [y1 - panel_height / plot, y1]
+        spec = panel.spec
+        for trace in spec["data"]:
+            data.append({**trace, "xaxis": f"x{n}", "yaxis": f"y{n}", "showscale": False})
+        for shape in spec["layout"].get("shapes", []):
+            shapes.append({**shape, "xref": _on(shape.get("xref", "x"), f"x{n}"),
+                           "yref": _on(shape.get("yref", "y"), f"y{n}")})
+        xaxis, yaxis = dict(spec["layout"]["xaxis"]), dict(spec["layout"]["yaxis"])
+        if row < rows - 1:
+            xaxis["title"] = dict(text="")
+        if col > 0:
+            yaxis["title"] = dict(text="")
+        layout[f"xaxis{n}"] = {**xaxis, "domain": xdom, "anchor": f"y{n}"}
+        layout[f"yaxis{n}"] = {**yaxis, "domain": ydom, "anchor": f"x{n}"}
+        panel_title = spec["layout"].get("title", {}).get("text")
+        if panel_title:
+            annotations.append(_label(panel_title, sum(xdom) / 2, y1, shift=4, size=13))
+    for col, text in enumerate(column_titles):
+        annotations.append(_label(text, col * (width + hgap) + width / 2, 1, shift=30, size=15))
+    if colour_bar:                                                      # the first panel's, at the top right
+        first = data[0]
+        first.update(showscale=True, colorbar={**first.get("colorbar", {}), "lenmode": "pixels",
+                                               "len": min(plot, 300), "y": 1, "yanchor": "top"})
+    layout.update(shapes=shapes, annotations=annotations)
+    return FigureSpec(dict(data=data, layout=layout))
+
+
+def _on(ref: str, axis: str) -> str:
+    """A panel's shape reference ("x", "y" or "paper") on the grid: its axis, or "paper" as that axis's domain."""
+    return f"{axis} domain" if ref == "paper" else axis
+
+
+def _label(text: str, x: float, y: float, shift: int, size: int) -> dict:
+    """A title centred at paper x, `shift` px above paper y."""
+    return dict(text=text, x=x, y=y, xref="paper", yref="paper", xanchor="center", yanchor="bottom", yshift=shift,
+                showarrow=False, font=dict(size=size))

@@ -10,6 +10,7 @@ the mask and without it (pads fed through f_s as ordinary zero inputs), runs eve
 pads, and measures the differences, so a page can show that the mask makes padding exact, bit for bit.
 """
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -135,8 +136,11 @@ def pad_step_contributions(deltas: np.ndarray, xs: np.ndarray, lengths) -> np.nd
 class PadDemo:
     """Everything the lesson shows about one padded batch (inputs (B,T,I), lengths (B,)).
 
+    p: the parameters of every run.
     masked: forward(p, inputs, lengths), the lesson text's RNN (state copied at pads).
     unmasked: forward(p, inputs), the pads fed through f_s as ordinary zero inputs.
+    The comparisons below are computed when first read (and then kept), so a view that shows only some of
+    them pays only for those:
     alone: B traces forward(p, inputs[b:b+1, :L_b], [L_b]), each sequence alone without pads.
     unmasked_state_diff, unmasked_output_diff (B,): max |masked - unmasked| in s^T and in o.
     alone_state_diff, alone_output_diff, alone_states_diff (B,): max |batch - alone| in s^T, in o, and
@@ -144,57 +148,93 @@ class PadDemo:
     pad_delta (B,): max |delta^t| at sequence b's pads, masked run, d_output = ones (exactly 0).
     pad_contrib, unmasked_pad_contrib (B,): max |[s^{t-1} i^t]^T delta^t| at b's pads, masked and unmasked.
     """
-    inputs: np.ndarray
-    lengths: np.ndarray
+    p: Params
     masked: Trace
     unmasked: Trace
-    alone: tuple
-    unmasked_state_diff: np.ndarray
-    unmasked_output_diff: np.ndarray
-    alone_state_diff: np.ndarray
-    alone_output_diff: np.ndarray
-    alone_states_diff: np.ndarray
-    alone_identical: np.ndarray
-    pad_delta: np.ndarray
-    pad_contrib: np.ndarray
-    unmasked_pad_contrib: np.ndarray
+
+    @property
+    def inputs(self) -> np.ndarray:
+        return self.masked.inputs
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.masked.lengths
 
     @property
     def T(self) -> int:
         return self.inputs.shape[1]
 
+    def _per(self, f) -> np.ndarray:
+        """(B,) from a function of the sequence index b."""
+        return np.array([f(b) for b in range(self.lengths.size)])
+
+    @functools.cached_property
+    def alone(self) -> tuple:
+        x = self.inputs
+        return tuple(forward(self.p, x[b:b + 1, :L], [L]) for b, L in enumerate(self.lengths.tolist()))  # no pads
+
+    @functools.cached_property
+    def unmasked_state_diff(self) -> np.ndarray:
+        T = self.T
+        return self._per(lambda b: max_abs_diff(self.masked.states[b, T], self.unmasked.states[b, T]))
+
+    @functools.cached_property
+    def unmasked_output_diff(self) -> np.ndarray:
+        return self._per(lambda b: max_abs_diff(self.masked.output[b], self.unmasked.output[b]))
+
+    @functools.cached_property
+    def alone_state_diff(self) -> np.ndarray:
+        return self._per(lambda b: max_abs_diff(self.masked.states[b, self.T], self.alone[b].states[0, -1]))
+
+    @functools.cached_property
+    def alone_output_diff(self) -> np.ndarray:
+        return self._per(lambda b: max_abs_diff(self.masked.output[b], self.alone[b].output[0]))
+
+    @functools.cached_property
+    def alone_states_diff(self) -> np.ndarray:
+        n = self.lengths
+        return self._per(lambda b: max_abs_diff(self.masked.states[b, : n[b] + 1], self.alone[b].states[0]))
+
+    @functools.cached_property
+    def alone_identical(self) -> np.ndarray:
+        masked, alone, n, T = self.masked, self.alone, self.lengths, self.T
+        return self._per(lambda b: identical(masked.states[b, T], alone[b].states[0, -1])
+                         and identical(masked.output[b], alone[b].output[0])
+                         and identical(masked.states[b, : n[b] + 1], alone[b].states[0])).astype(bool)
+
+    @functools.cached_property
+    def _grads(self) -> tuple:
+        """(masked grads, unmasked grads) of L = the sum of all outputs (dL/do = 1)."""
+        d_out = np.ones_like(self.masked.output)
+        return backward(self.p, self.masked, d_out), backward(self.p, self.unmasked, d_out)
+
+    @functools.cached_property
+    def pad_delta(self) -> np.ndarray:
+        deltas = self._grads[0].deltas
+        with np.errstate(invalid="ignore", over="ignore"):
+            return self._per(lambda b: np.abs(deltas[b, self.lengths[b]:]).max(initial=0.0))   # delta^t, t > L_b
+
+    @functools.cached_property
+    def pad_contrib(self) -> np.ndarray:
+        g = self._grads[0]
+        return pad_step_contributions(g.deltas, g.xs, self.lengths)
+
+    @functools.cached_property
+    def unmasked_pad_contrib(self) -> np.ndarray:
+        g_un = self._grads[1]
+        return pad_step_contributions(g_un.deltas, g_un.xs, self.lengths)
+
 
 def pad_demo(p: Params, inputs, lengths) -> PadDemo:
-    """Run a padded batch with the mask, without it, and sequence by sequence alone; compare them.
+    """Run a padded batch with the mask and without it; PadDemo compares them with each other and with each
+    sequence run alone when asked.
 
     inputs (B, T, I) with pad vectors at steps t > lengths[b]; lengths (B,) whole numbers 0..T.
     Gradients use d_output = dL/do = ones (B, O), i.e. L = the sum of all outputs.
     """
     masked = forward(p, inputs, lengths)                                 # s^t = s^{t-1} at a pad
-    x, n, T = masked.inputs, masked.lengths, masked.inputs.shape[1]
-    unmasked = forward(p, x)                                             # lengths = T: pads go through f_s
-    alone = tuple(forward(p, x[b:b + 1, :L], [L]) for b, L in enumerate(n.tolist()))   # no pads at all
-    B = x.shape[0]
-    d_out = np.ones_like(masked.output)                                  # dL/do = 1
-    g = backward(p, masked, d_out)
-    g_un = backward(p, unmasked, d_out)
-    with np.errstate(invalid="ignore", over="ignore"):
-        pad_delta = np.array([np.abs(g.deltas[b, L:]).max(initial=0.0) for b, L in enumerate(n.tolist())])
-    per = lambda f: np.array([f(b) for b in range(B)])                   # noqa: E731  (B,) from a per-b function
-    return PadDemo(
-        inputs=x, lengths=n, masked=masked, unmasked=unmasked, alone=alone,
-        unmasked_state_diff=per(lambda b: max_abs_diff(masked.states[b, T], unmasked.states[b, T])),
-        unmasked_output_diff=per(lambda b: max_abs_diff(masked.output[b], unmasked.output[b])),
-        alone_state_diff=per(lambda b: max_abs_diff(masked.states[b, T], alone[b].states[0, -1])),
-        alone_output_diff=per(lambda b: max_abs_diff(masked.output[b], alone[b].output[0])),
-        alone_states_diff=per(lambda b: max_abs_diff(masked.states[b, : n[b] + 1], alone[b].states[0])),
-        alone_identical=per(lambda b: identical(masked.states[b, T], alone[b].states[0, -1])
-                            and identical(masked.output[b], alone[b].output[0])
-                            and identical(masked.states[b, : n[b] + 1], alone[b].states[0])).astype(bool),
-        pad_delta=pad_delta,
-        pad_contrib=pad_step_contributions(g.deltas, g.xs, n),
-        unmasked_pad_contrib=pad_step_contributions(g_un.deltas, g_un.xs, n),
-    )
+    unmasked = forward(p, masked.inputs)                                 # lengths = T: pads go through f_s
+    return PadDemo(p=p, masked=masked, unmasked=unmasked)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -201,3 +201,59 @@ def test_state_figures_show_the_states_with_pads_marked():
 
 def test_plain_escapes_markup():
     assert batch_figures.plain("<a href='x'>&") == "&lt;a href='x'&gt;&amp;"
+
+
+def test_pad_demo_computes_each_comparison_when_first_read():
+    p = model(bias=0.5)
+    x, n = batching.padded(batching.random_batch([5, 3, 0], 2, seed=0))
+    demo = batching.pad_demo(p, x, n)
+    assert not {"alone", "_grads", "alone_identical", "pad_delta"} & set(vars(demo))   # only the two runs so far
+    np.testing.assert_array_equal(demo.inputs, x)
+    np.testing.assert_array_equal(demo.lengths, n)
+    demo.unmasked_state_diff
+    assert "alone" not in vars(demo) and "_grads" not in vars(demo)      # the states view needs no other run
+    assert demo.alone_identical.all() and demo.alone is demo.alone       # computed once, then kept
+
+
+def test_grid_figure_lines_up_the_panels_of_every_sequence():
+    p = model(bias=0.5)
+    x, n = batching.padded(batching.random_batch([2, 5, 0], 2, seed=0))
+    demo = batching.pad_demo(p, x, n)
+    zmax = 2.0
+    panels = [fig for b, L in enumerate(n)
+              for fig in (batch_figures.masked_states_figure(demo.masked.states[b], L, zmax=zmax, title=f"m{b}"),
+                          batch_figures.unmasked_states_figure(demo.unmasked.states[b], L, zmax=zmax, title=f"u{b}"))]
+    grid = batch_figures.grid_figure(panels, columns=2, column_titles=("with", "without"), title="states",
+                                     panel_height=100)
+    fig = grid.to_dict()
+    layout = fig["layout"]
+    axes = [("x", "y")] + [(f"x{k}", f"y{k}") for k in range(2, 7)]
+    assert [(t["xaxis"], t["yaxis"]) for t in fig["data"]] == axes      # one trace per panel, each on its axes
+    for k, (panel, trace) in enumerate(zip(panels, fig["data"])):       # the panel's numbers, unchanged
+        np.testing.assert_array_equal(decode(trace["z"]), decode(panel.to_dict()["data"][0]["z"]))
+        assert (trace["zmin"], trace["zmax"], trace["showscale"]) == (-zmax, zmax, k == 0)
+    def name(axis, k):                                                  # plotly's xaxis, xaxis2, ...
+        return f"{axis}axis{k + 1 if k else ''}"
+    for b in range(3):                                                  # the two runs of a sequence side by side
+        assert layout[name("y", 2 * b)]["domain"] == layout[name("y", 2 * b + 1)]["domain"]
+        assert layout[name("x", 2 * b)]["domain"][1] < layout[name("x", 2 * b + 1)]["domain"][0]
+    tops = [layout[name("y", 2 * b)]["domain"][1] for b in range(3)]
+    assert tops == sorted(tops, reverse=True) and tops[0] == 1          # rows top to bottom
+    assert [bool(layout[name("x", k)]["title"]["text"]) for k in range(6)] == [False] * 4 + [True] * 2
+    assert [bool(layout[name("y", k)]["title"]["text"]) for k in range(6)] == [True, False] * 3
+    hatched = [s for s in layout["shapes"] if s.get("fillcolor") == batch_figures.PAD_FILL]
+    assert {(s["xref"], s["yref"]) for s in hatched} == {("x", "y domain"), ("x5", "y5 domain")}   # pads of b = 0, 2
+    drift = [s for s in layout["shapes"] if s.get("line", {}).get("dash") == "dash"]
+    assert {(s["xref"], s["yref"]) for s in drift} == {("x2", "y2"), ("x6", "y6")}
+    assert [a["text"] for a in layout["annotations"]] == ["m0", "u0", "m1", "u1", "m2", "u2", "with", "without"]
+    assert layout["title"]["text"] == "states"
+
+
+def test_grid_figure_is_what_validation_would_send():
+    from test_figspec import same
+    panels = [batch_figures.masked_states_figure(np.tanh(np.arange(12.0).reshape(4, 3)), 2, title="a"),
+              batch_figures.unmasked_states_figure(np.full((4, 3), np.inf), 2)]       # an overflow trace too
+    grid = batch_figures.grid_figure(panels, columns=2, column_titles=("x", "y"))
+    validated = grid.validated().to_dict()
+    validated["layout"].pop("template")
+    same(grid.to_dict(), validated)

@@ -118,15 +118,18 @@ def check_masking():
     inputs, n = batching.padded(seqs, values["padding_extra"])
     demo = batching.pad_demo(p, inputs, n)
     T = inputs.shape[1]
+    tabs = table.BY_NAME["padding_tab"].choices
+    assert values["padding_tab"] == tabs[1] == "The states, with and without the mask"   # Left and Right: its charts
+    assert tabs[2:] == ("The proof", "Two ways to make minibatches")   # the tabs the claim names next
     for b, L in enumerate(lengths):                                # masked: flat after its own length
         assert all(np.array_equal(demo.masked.states[b, t], demo.masked.states[b, L]) for t in range(L, T + 1))
     short = lengths == 3
     assert short.sum() == 2 and (lengths[~short] == T).all()        # two of length 3, the others have no pads
     assert (demo.unmasked_state_diff[short] > 1e-3).all()           # the two short ones drift without the mask
     assert (demo.unmasked_state_diff[~short] == 0).all()            # those without pads do not change
-    assert demo.alone_identical.all()                               # section 3: each exactly as alone
+    assert demo.alone_identical.all()                               # 'The proof': each exactly as alone
     costs = batching.strategy_costs(seqs, T)
-    assert costs.n_buckets == 2 and sorted(costs.bucket_sizes) == [2, 2]    # section 4: 2 groups of 2
+    assert costs.n_buckets == 2 and sorted(costs.bucket_sizes) == [2, 2]    # the last tab: 2 groups of 2
 
 
 def check_bptt():

@@ -56,13 +56,10 @@ def batch_controls(p: Params) -> BatchView | None:
     """Draw the batch controls (main area) and return the batch; None after saying what to fix."""
     settings = session.group("padding")
     with st.container(border=True):
-        c1, c2, c3 = st.columns([3, 2, 3])
-        with c1:
-            session.widget("padding_source", horizontal=True, on_change=_on_text_change)
-        with c2:
-            session.widget("padding_extra")
-        with c3:
-            session.widget("padding_bias")
+        with st.container(horizontal=True, gap="medium"):     # a row is one block (st.columns: one per column too)
+            session.widget("padding_source", horizontal=True, on_change=_on_text_change, width=300)
+            session.widget("padding_extra", width=240)
+            session.widget("padding_bias", width=260)
         if settings["source"] == "random":
             view = _random_batch(p, settings)
         else:
@@ -71,21 +68,18 @@ def batch_controls(p: Params) -> BatchView | None:
 
 
 def _random_batch(p: Params, settings: dict) -> BatchView:
-    cols = st.columns([2] + [1] * batching.MAX_B)
-    with cols[0]:
-        B = int(session.widget("padding_B"))
-    for b in range(B):
-        with cols[1 + b]:
-            session.widget("padding_lengths", index=b, label=f"length {b}")
+    with st.container(horizontal=True):
+        B = int(session.widget("padding_B", width=150))
+        for b in range(B):
+            session.widget("padding_lengths", index=b, label=f"length {b}", width=100)
     lengths = np.array(settings["lengths"][:B], dtype=np.int64)
     seqs = batching.random_batch(lengths, p.input_size, seed=session.value("sequence_seed"))
-    c1, c2 = st.columns([3, 2])
-    with c1:
+    with st.container(horizontal=True, wrap=False, vertical_alignment="center"):
         st.caption(f"Each input vector iᵗ holds I = {p.input_size} random numbers from U(−1, 1), drawn from the "
                    "input seed (the weights keep theirs); changing a length adds or removes steps at the end of "
                    "that sequence only.")
-    with c2:
-        new_sequence_controls(key="padding_new")
+        with st.container(width=260):
+            new_sequence_controls(key="padding_new")
     return BatchView(seqs, tuple(f"seq {b}" for b in range(B)), None, int(settings["extra"]), float(settings["bias"]),
                      note=f"random vectors, I = {p.input_size}")
 

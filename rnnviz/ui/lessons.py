@@ -51,11 +51,13 @@ LESSONS = {
         "masking"),
     "masking": Lesson(
         "Why masking matters", PADS, {"I": "2", "H": "3", "pb_source": "random", "pb_B": "4",
-                                      "pb_lengths": "6,3,6,3,8,1,5,2", "pb_extra": "0", "pb_bias": "0.5"},
+                                      "pb_lengths": "6,3,6,3,8,1,5,2", "pb_extra": "0", "pb_bias": "0.5",
+                                      "pb_tab": "The states, with and without the mask"},
         "Left, the masked batch: each sequence's state is flat after its own length. Right, the same batch with "
         "the pads fed in as zeros: the two sequences of length 3 drift away, while those of length 6 have no pads "
-        "and do not change. Section 3 proves that in the masked batch each sequence computes exactly what it "
-        "computes alone; section 4 groups the four sequences by length into 2 groups of 2.",
+        "and do not change. The next tab, 'The proof', shows that in the masked batch each sequence computes "
+        "exactly what it computes alone; the last, 'Two ways to make minibatches', groups the four sequences by "
+        "length into 2 groups of 2.",
         "Grouping by length needs no pads at all. When would you still rather pad and mask?", "bptt"),
     "bptt": Lesson(
         "BPTT adds up the copies", BPTT, {"I": "2", "H": "3", "seq": "random vectors", "T": "5", "pads": "0",

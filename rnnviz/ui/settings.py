@@ -9,8 +9,10 @@ does not import streamlit (rnnviz.ui.session draws the widgets from these rows).
     value kinds:  int, float, bool, str, "ints" (comma-separated integers), "strs" (comma-separated names)
 """
 import dataclasses
+import functools
 import math
 import re
+import types
 
 from .. import activations, batching, bptt, presets, tasks, training
 
@@ -114,8 +116,9 @@ ROWS = (
     _row("model", "I", "I", int, 2, "I", lo=1, hi=LIMITS["I"], help="I: the number of inputs in each vector iᵗ"),
     _row("model", "H", "H", int, 3, "H", lo=1, hi=LIMITS["H"], help="H: the number of state units in sᵗ"),
     _row("model", "O", "O", int, 1, "O", lo=1, hi=LIMITS["O"], help="O: the number of outputs in o"),
-    _choice("model", "f_s", "f_s", activations.STATE_ACTIVATIONS, "tanh", "state activation $f_s$"),
-    _choice("model", "f_o", "f_o", activations.OUTPUT_ACTIVATIONS, "identity", "output activation $f_o$"),
+    # labels are plain text, no $…$: a label with maths makes every page load KaTeX (259 KiB) on its first view
+    _choice("model", "f_s", "f_s", activations.STATE_ACTIVATIONS, "tanh", "state activation f_s"),
+    _choice("model", "f_o", "f_o", activations.OUTPUT_ACTIVATIONS, "identity", "output activation f_o"),
     _row("model", "scale", "scale", float, 1.0, "weight scale", widget="slider", lo=0.1, hi=3.0, step=0.1,
          help="weights are drawn from N(0, scale² / fan-in); larger means stronger recurrence"),
     _row("model", "seed", "seed", int, 0, "weight seed", lo=0, hi=MAX_SEED,
@@ -126,7 +129,7 @@ ROWS = (
                  "(it starts random)"),
     # ---- the sequence (sidebar) ----
     _choice("sequence", "preset", "seq", presets.PRESETS, "random vectors", "input sequence"),
-    _row("sequence", "T", "T", int, 6, "length $T$ (real steps)", lo=0, hi=presets.MAX_T),
+    _row("sequence", "T", "T", int, 6, "length T (real steps)", lo=0, hi=presets.MAX_T),
     _row("sequence", "seed", "iseed", int, 0, "input seed", lo=0, hi=MAX_SEED,
          help="the random seed of the random input vectors (here and on the padding page); the weights keep "
               "theirs, so a new input seed is new data for the same network"),
@@ -166,7 +169,7 @@ ROWS = (
     _row("bptt", "rescale", "rescale", bool, False, "rescale to a chosen ρ",
          widget="toggle", help="ρ, the spectral radius of W_s's state rows, decides whether gradients shrink or "
                                "grow over steps; on: the state rows are scaled to the ρ of the slider"),
-    _row("bptt", "rho", "rho", float, 1.0, "spectral radius ρ of the state rows of $W_s$", widget="slider",
+    _row("bptt", "rho", "rho", float, 1.0, "spectral radius ρ of the state rows of W_s", widget="slider",
          lo=0.05, hi=3.0, step=0.05),
     # ---- the padding page's batch ----
     _choice("padding", "source", "pb_source", PAD_SOURCES, "random", "the batch", widget="radio",
@@ -186,6 +189,8 @@ ROWS = (
          lo=-1.0, hi=1.0, step=0.1, help="The sidebar's model starts with b_s = 0; a bias makes a zero input move "
                                          "the state, so the drift without the mask is easy to see. Your model and "
                                          "the other pages keep their b_s."),
+    _choice("padding", "tab", "pb_tab", ("One padded batch", "The states, with and without the mask", "The proof",
+                                         "Two ways to make minibatches"), "One padded batch", "section", widget="tabs"),
     # ---- the training lab ----
     _choice("train", "task", "tr_task", TASK_TITLES, "sum", "task", labels=TASK_TITLES),
     _choice("train", "encoding", "tr_enc", tasks.ENCODINGS, "digit/9", "each digit d is read as", widget="radio",
@@ -393,6 +398,7 @@ def to_query(values: dict) -> dict:
     return {row.field: _write(row, values[row.name]) for row in ROWS if row.field and row.name in values}
 
 
-def defaults(group: str) -> dict:
-    """{key: default} of one group's settings."""
-    return {row.key: row.default for row in ROWS if row.group == group}
+@functools.cache
+def defaults(group: str) -> types.MappingProxyType:
+    """{key: default} of one group's settings (read-only; worked out once: every widget of every run asks)."""
+    return types.MappingProxyType({row.key: row.default for row in ROWS if row.group == group})
