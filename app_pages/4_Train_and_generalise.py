@@ -1,8 +1,7 @@
 """Lesson 4: train an RNN live, and watch it generalise to lengths it never saw (a feed-forward net cannot)."""
-import pandas as pd
 import streamlit as st
 
-from rnnviz import baseline, tasks, train_figures, training, ui
+from rnnviz import baseline, train_figures, training, ui
 from rnnviz.ui import model_files, train_controls, train_run, train_view
 
 ui.model_sidebar(draw=False)                    # this page sets its own network; no dead controls
@@ -20,21 +19,6 @@ if trainer is None:
     st.stop()
 task, test = trainer.task, ui.session.get("train_test")
 
-
-def answer(y) -> str:
-    """A target as a student reads it: a sum of digits, a class name or a character."""
-    if task.name == "sum":
-        return f"{float(y[0]) * 9:.0f}"                                   # targets are sum / 9
-    if task.name == "sentiment":
-        return ("negative", "positive")[int(y)]
-    if task.name == "next_char":
-        return repr(task.vocabulary.tokens[int(y)])
-    return str(int(y))
-
-
-shown = [repr(t) if task.name == "next_char" else t for t in trainer.train.texts[:4]]   # quotes show the spaces
-examples = pd.DataFrame({"sequence": shown, "length": trainer.train.lengths[:4],
-                         "answer": [answer(y) for y in trainer.train.targets[:4]]})
 left, right = st.columns([3, 2])
 with left:
     p0 = trainer.params
@@ -47,18 +31,13 @@ with left:
         f"{trainer.ff.T_ff} steps side by side, {trainer.ff.W_1.shape[1]} hidden units: "
         f"**{trainer.ff.n_params:,} weights**.")
 with right:
-    st.dataframe(examples, hide_index=True, width="stretch", height=178,
-                 column_config={"sequence": st.column_config.TextColumn(width="medium"),
-                                "length": st.column_config.NumberColumn(width="small"),
-                                "answer": st.column_config.TextColumn(width="small")})
+    st.markdown(train_view.examples(trainer))
 st.caption(train_controls.TASK_NOTES[task.name])
 
-running = train_run.run_buttons(trainer)
 
-
-@st.fragment(run_every=train_run.RUN_EVERY if running else None)
-def live_view():
+def live_view() -> None:
     trainer = ui.session.get("train_trainer")                      # the latest copy, on a fragment rerun too
+    running = ui.session.get("train_running", False)               # a tick just after Pause only draws
     if running:
         trainer = train_run.live_step(trainer)                                 # trains in a worker process
     if trainer.stopped:
@@ -70,15 +49,15 @@ def live_view():
                     text=f"this run: {trainer.updates:,} of {end:,} updates")
     st.markdown(train_view.status_line(trainer, running))
     tested_at, result, u_test = train_run.tested(trainer, test, running)       # while running: at most once a second
-    c1, c2 = st.columns(2)
+    row = st.container(horizontal=True)                                       # two charts side by side
     ui.chart(train_figures.loss_figure(trainer.train_losses, trainer.val_points,
-                                              title="Loss: training minibatches and validation set"),
-                    key="train_loss", where=c1)
+                                       title="Loss: training minibatches and validation set"),
+             key="train_loss", where=row)
     series = {"RNN": result["rnn"], f"feed-forward (reads {trainer.ff.T_ff} steps)": result["ff"]}
     ui.chart(train_figures.generalisation_figure(
         result["lengths"], series, (lo, hi), task.metric_name, task.higher_is_better, task.chance,
         title=f"{task.metric_name.capitalize()} against length, 1 to {2 * hi} (at update {tested_at:,})"),
-        key="train_general", where=c2)
+        key="train_general", where=row)
     st.caption(train_view.generalisation_note(trainer, result, test))
     if task.name == "sum":
         ui.chart(train_figures.prediction_figure(
@@ -87,25 +66,20 @@ def live_view():
             key="train_pred")
 
 
-live_view()
-
-st.subheader("Use the trained model")
-model_files.model_section(trainer, running)
-
-if task.name == "next_char" and not running:
+def write_with_it(trainer: training.Trainer) -> None:
     st.subheader("Write with it")
     c1, c2 = st.columns([2, 3])
     with c1:
         prompt = ui.widget("write_prompt")
     with c2:
         temperature = ui.widget("write_temperature")
-    text = tasks.sample_text(trainer.params, task, prompt, n_chars=300, temperature=temperature,
-                             seed=int(s["seed"]))
+    text = train_view.written(trainer, prompt, temperature, seed=int(s["seed"]))
     st.code(prompt.lower() + text, language=None, wrap_lines=True)
     st.caption(f"Each character is drawn from softmax(u / temperature), u = s^T W_o + b_o after the RNN reads the last "
                f"{hi} characters. Characters outside the text's alphabet are dropped from the start.")
 
-if task.name == "sum":
+
+def why_relu(trainer: training.Trainer, running: bool) -> None:
     st.subheader("Why relu (or identity) for sums, and not tanh")
     st.markdown(
         "A running total grows with the length. With f_s = relu or identity a state unit can hold it exactly: "
@@ -123,5 +97,24 @@ if task.name == "sum":
             if msg:
                 st.warning(f"f_s = {f}: {msg}")
 
+
+@ui.rerun_alone
+def lab():
+    """Everything the weights show. A click here (one update, Start, Pause, a prompt) reruns only this part: the
+    settings above and the sidebar stay as they were drawn (Reset and an upload rerun the whole page)."""
+    trainer = ui.session.get("train_trainer")                      # the latest copy (a live run trains copies)
+    running = train_run.run_buttons(trainer)
+    # While training, the live view is a fragment of its own that the timer reruns; paused, it is a plain part of
+    # this one, and Streamlit stops the timer of a fragment that a rerun of this part no longer draws.
+    (st.fragment(live_view, run_every=train_run.RUN_EVERY) if running else live_view)()
+    st.subheader("Use the trained model")
+    model_files.model_section(trainer, running)
+    if task.name == "next_char" and not running:
+        write_with_it(trainer)
+    if task.name == "sum":
+        why_relu(trainer, running)
+
+
+lab()
 ui.show_source(training.Trainer._update, training.Optimizer.update,
                label="The code of one update (rnnviz.training.Trainer._update, Optimizer.update)")

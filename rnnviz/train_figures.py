@@ -10,6 +10,7 @@ from .figures import UIREVISION
 
 MAX_POINTS = 600                    # a loss curve longer than this is drawn as means over equal bins (about
                                     # a point per pixel of a half-width chart: the live view stays light)
+DOTS_UP_TO = 50                     # updates whose losses are also dots (one update alone is no line)
 RNN_COLOUR, FF_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728", "#ff7f0e"
 TRAINED_FILL = "rgba(44,160,44,0.12)"
 SERIES_STYLES = ((RNN_COLOUR, "solid", "circle"), (FF_COLOUR, "dot", "square"), ("#9467bd", "dash", "diamond"),
@@ -40,7 +41,8 @@ def loss_figure(train_losses, val_points, title: str = "Loss", height: int = 340
     name = "training (minibatch)" if len(train_losses) <= MAX_POINTS else "training (mean per bin)"
     # The validation curve goes on top of the training curve but cannot hide it: dashed, half transparent, its
     # measured points as open circles (the training line shows through the gaps).
-    data = [dict(type="scatter", x=x, y=y, mode="lines", name=name, line=dict(color=RNN_COLOUR, width=1.5),
+    data = [dict(type="scatter", x=x, y=y, mode="lines+markers" if len(train_losses) <= DOTS_UP_TO else "lines",
+                 name=name, line=dict(color=RNN_COLOUR, width=1.5), marker=dict(size=5, color=RNN_COLOUR),
                  hovertemplate="update %{x:.0f}<br>loss %{y:.4g}<extra>training</extra>"),
             dict(type="scatter", x=vx, y=vy, mode="lines+markers", name="validation", opacity=0.8,
                  line=dict(color=VAL_COLOUR, width=2, dash="dash"),

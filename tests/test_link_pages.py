@@ -21,12 +21,17 @@ def bad_query(kind: str) -> dict:
     return {row.field: text for row in LINKED for (_, what, text) in bad_values(row) if what == kind}
 
 
-def open_link(query: dict, page: str = "home") -> AppTest:
+def open_link(query: dict, page: str = "home", box: str | None = None) -> AppTest:
+    """A new browser opening the link on page; box: the key of a box to open there (its controls are built only
+    while it is open)."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params.update(query)
     at.run()
     if page != "home":
         at.switch_page(PAGES[page].file).run()
+    if box is not None:
+        at.session_state[box] = True
+        at.run()
     return at
 
 
@@ -75,6 +80,7 @@ def widget_keys(at) -> set:
 
 
 HIDE_SETTINGS = [table.BY_FIELD[f] for f in table.HIDEABLE if f in table.BY_FIELD]
+BOXES = {f: "train_more_open" for f in ("tr_half", "tr_mom", "tr_batch", "tr_clip", "tr_strat")}  # the finer box
 
 
 @pytest.mark.parametrize("row", HIDE_SETTINGS, ids=lambda r: r.field)
@@ -82,9 +88,10 @@ def test_a_hidden_setting_is_not_drawn_and_its_linked_value_still_applies(row):
     page = row.page or "step"
     key = f"{row.name}_0" if row.kind == "ints" and row.widget != "slider" else row.name
     value = table.to_query({row.name: row.default})[row.field]
-    shown = open_link({**NEEDS.get(row.field, {}), row.field: value}, page)
+    box = BOXES.get(row.field)
+    shown = open_link({**NEEDS.get(row.field, {}), row.field: value}, page, box)
     assert not shown.exception and key in widget_keys(shown), f"{key} is not drawn even without hide"
-    hidden = open_link({**NEEDS.get(row.field, {}), row.field: value, "hide": row.field}, page)
+    hidden = open_link({**NEEDS.get(row.field, {}), row.field: value, "hide": row.field}, page, box)
     assert not hidden.exception
     assert key not in widget_keys(hidden)
     assert hidden.session_state[row.group][row.key] == shown.session_state[row.group][row.key]

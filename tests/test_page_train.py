@@ -115,6 +115,24 @@ def test_upload_continues_from_a_file_and_refuses_a_bad_one(at):
     assert at.session_state["train_trainer"] is trainer and trainer.updates == 1
 
 
+@pytest.mark.parametrize("text", ["3 1 4", "a`b ``[x](http://e.com) <img src=x onerror=1> | *c* \\| ![i](j)",
+                                  "www.example.com **bold** # heading"])
+def test_example_sequences_stay_text_whatever_the_task_data_hold(text):
+    """The examples are Markdown made by the app: each sequence and answer is one code span holding exactly the
+    data (no link, image, HTML or emphasis can come out of it), in a list rather than a table (a | in the data
+    would split a table's cells)."""
+    from types import SimpleNamespace
+    from markdown_it import MarkdownIt
+    from rnnviz.tasks import Dataset
+    from rnnviz.ui import train_view
+    data = Dataset(np.zeros((1, 3, 1)), np.array([3]), np.array([1]), (text,))
+    md = train_view.examples(SimpleNamespace(train=data, task=SimpleNamespace(name="parity")))
+    tokens = [t for block in MarkdownIt("commonmark").parse(md) if block.children for t in block.children]
+    assert {t.type for t in tokens} <= {"text", "code_inline", "strong_open", "strong_close", "softbreak"}
+    assert [t.content.strip() for t in tokens if t.type == "code_inline"] == [text, "1"]
+    assert md.endswith("· length 3")
+
+
 def test_each_task_trains_on_the_page(at):
     for name in ("parity", "sentiment", "next_char", "sum"):
         at.selectbox(key="train_task").set_value(name).run()
@@ -126,10 +144,31 @@ def test_each_task_trains_on_the_page(at):
     assert any(len(c.value) > 300 for c in at.get("code"))                 # the generated text
 
 
+def test_the_finer_optimizer_settings_are_built_when_their_box_is_opened(at):
+    finer = ("train_lr_halflife", "train_batch_size", "train_clip", "train_strategy")
+    keys = lambda: {w.key for w in at.main if getattr(w, "key", None)}               # noqa: E731
+    assert not keys() & set(finer)
+    assert ("minibatches of 32: group by length (no pads); gradient norm clipped at 1; learning rate halves every "
+            "2,000 updates") in [c.value for c in at.caption]
+    at.session_state["train_more_open"] = True
+    at.run()
+    assert set(finer) <= keys()
+    at.radio(key="train_strategy").set_value("pad").run()
+    at.select_slider(key="train_batch_size").set_value(8).run()
+    assert set(finer) <= keys()                                           # still open after a change
+    config = at.session_state["train_trainer"].config
+    assert (config.strategy, config.batch_size) == ("pad", 8)
+    at.session_state["train_more_open"] = False
+    at.run()
+    assert any(c.value.startswith("minibatches of 8: pad and mask;") for c in at.caption)
+
+
 def test_overflow_is_reported_and_training_disabled(at):
     at.selectbox(key="train_f_s").set_value("identity").run()
     at.radio(key="train_optimizer").set_value("sgd").run()
     at.select_slider(key="train_lr").set_value(1.0).run()
+    at.session_state["train_more_open"] = True                            # the finer settings' box
+    at.run()
     at.select_slider(key="train_clip").set_value(0.0).run()
     for _ in range(6):
         if at.button(key="train_one").disabled:

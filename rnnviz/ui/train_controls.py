@@ -4,7 +4,7 @@ import streamlit as st
 
 from .. import tasks
 from . import session
-from .settings import task_defaults
+from .settings import STRATEGIES, task_defaults
 
 TASK_NOTES = {
     "sum": "Try: f_s = tanh (the sums of long sequences fall short: see the bottom of the page); the feed-forward "
@@ -35,7 +35,8 @@ def _task_changed() -> None:
 
 
 def settings_controls() -> dict:
-    """Draw the task, network and optimizer settings; returns the settings dict."""
+    """Draw the task, network and optimizer settings; returns the settings dict. The optimizer's finer settings
+    are built only while their box is open (every widget costs each full rerun); closed, a caption says them."""
     s = session.group("train")
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
@@ -59,10 +60,25 @@ def settings_controls() -> dict:
             st.markdown("**Optimizer**")
             session.widget("train_optimizer", horizontal=True)
             session.widget("train_lr")
-            session.widget("train_lr_halflife")
-            if s["optimizer"] == "sgd":
-                session.widget("train_momentum")
-            session.widget("train_batch_size")
-            session.widget("train_clip")
-            session.widget("train_strategy", horizontal=True)
+            more = st.expander("minibatches, clipping, rate decay", key="train_more_open", on_change="rerun")
+            if more.open:                         # a fixed label: the box stays open when a value changes
+                with more:
+                    session.widget("train_lr_halflife")
+                    if s["optimizer"] == "sgd":
+                        session.widget("train_momentum")
+                    session.widget("train_batch_size")
+                    session.widget("train_clip")
+                    session.widget("train_strategy", horizontal=True)
+            else:
+                st.caption(_finer_values(s))
     return s
+
+
+def _finer_values(s: dict) -> str:
+    """What the closed box's settings are now (words and numbers made here, from the table)."""
+    parts = [f"minibatches of {s['batch_size']}: {STRATEGIES[s['strategy']]}",
+             f"gradient norm clipped at {s['clip']:g}" if s["clip"] else "no clipping",
+             f"learning rate halves every {s['lr_halflife']:,} updates" if s["lr_halflife"] else "constant learning rate"]
+    if s["optimizer"] == "sgd":
+        parts.append(f"momentum {s['momentum']:g}")
+    return "; ".join(parts)

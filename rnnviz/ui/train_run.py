@@ -15,6 +15,7 @@ RUN_EVERY = 0.2             # seconds between live reruns while training
 BUDGET = 0.15               # seconds of training per live rerun (the rest draws the charts)
 TEST_EVERY = 1.0            # seconds between tests against length while training
 COMPARE_UPDATES = 3000      # updates of each RNN in the f_s comparison
+BUTTON_WIDTH = 150          # pixels: the run's buttons, side by side with the run length
 REBUILD = tuple(row.key for row in BY_NAME.values() if row.group == "train" and row.key != "run_updates")
 
 
@@ -55,39 +56,45 @@ def session_trainer(s: dict) -> training.Trainer | None:
 
 # ---- start / pause / one update / reset ------------------------------------------------------------------
 
-def _toggle() -> None:
-    running = not session.get("train_running", False)
-    session.put("train_running", running)
-    if running:
-        trainer = session.get("train_trainer")
-        session.put("train_run_end", trainer.updates + int(session.group("train")["run_updates"]))
-        session.put("train_clock", [(time.perf_counter(), trainer.updates)])   # the rate of this run
-        session.put("train_just_started", True)
+# While the live view's timer runs, one click can reach the server twice: Streamlit's browser sends a click a
+# moment after it records it, and a timer tick due in between carries the click too. So Start and Pause are
+# separate callbacks (a second Pause changes nothing), and one update waits for a pause (it would make two).
+
+def _start() -> None:
+    trainer = session.get("train_trainer")
+    session.put("train_running", True)
+    session.put("train_run_end", trainer.updates + int(session.group("train")["run_updates"]))
+    session.put("train_clock", [(time.perf_counter(), trainer.updates)])   # the rate of this run
+    session.put("train_just_started", True)
+
+
+def _pause() -> None:
+    session.put("train_running", False)
 
 
 def _one_update() -> None:
-    session.put("train_running", False)
     session.get("train_trainer").step(1)
 
 
 def _reset() -> None:
     session.put("train_start", None)
-    session.pop("train_built")                      # the next run builds a fresh Trainer
+    session.pop("train_built")
+    st.rerun()                      # the whole page: its run builds a fresh Trainer (the lab alone would not)
 
 
 def run_buttons(trainer: training.Trainer) -> bool:
     """Start/Pause, one update, Reset and the run length; returns whether the live view trains."""
     running = session.get("train_running", False)
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 3], vertical_alignment="bottom")
-    c1.button("Pause" if running else "Start", key="train_start_pause", on_click=_toggle, type="primary",
-              icon=":material/pause:" if running else ":material/play_arrow:", width="stretch",
-              disabled=trainer.stopped is not None, shortcut="S", help="train, drawing as it goes (keyboard: S)")
-    c2.button("One update", key="train_one", on_click=_one_update, icon=":material/skip_next:", width="stretch",
-              disabled=trainer.stopped is not None, help="one minibatch: forward, BPTT, one optimizer step")
-    c3.button("Reset", key="train_reset", on_click=_reset, icon=":material/restart_alt:", width="stretch",
-              help="fresh weights from the seed; the losses start again")
-    with c4:
-        session.widget("train_run_updates")
+    with st.container(horizontal=True, vertical_alignment="bottom"):       # one row: one block, not five
+        st.button("Pause" if running else "Start", key="train_start_pause", on_click=_pause if running else _start,
+                  type="primary", icon=":material/pause:" if running else ":material/play_arrow:", width=BUTTON_WIDTH,
+                  disabled=trainer.stopped is not None, shortcut="S", help="train, drawing as it goes (keyboard: S)")
+        st.button("One update", key="train_one", on_click=_one_update, icon=":material/skip_next:",
+                  width=BUTTON_WIDTH, disabled=running or trainer.stopped is not None,
+                  help="one minibatch: forward, BPTT, one optimizer step (after Pause, while training)")
+        st.button("Reset", key="train_reset", on_click=_reset, icon=":material/restart_alt:", width=BUTTON_WIDTH,
+                  help="fresh weights from the seed; the losses start again")
+        session.widget("train_run_updates", width="stretch")
     return running
 
 

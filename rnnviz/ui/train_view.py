@@ -1,10 +1,46 @@
-"""What the training lab says in words: the status line, the generalisation chart's note, messages."""
+"""What the training lab says in words: example sequences, the status line, the generalisation chart's note,
+messages."""
 import numpy as np
 import streamlit as st
 
-from .. import training
+from .. import tasks, training
 from . import session
+from .settings import quote
 from .train_run import updates_per_second
+
+
+def answer(task, y) -> str:
+    """A target as a student reads it: a sum of digits, a class name or a character."""
+    if task.name == "sum":
+        return f"{float(y[0]) * 9:.0f}"                                   # targets are sum / 9
+    if task.name == "sentiment":
+        return ("negative", "positive")[int(y)]
+    if task.name == "next_char":
+        return repr(task.vocabulary.tokens[int(y)])
+    return str(int(y))
+
+
+def examples(trainer: training.Trainer, n: int = 4) -> str:
+    """The first n training sequences as a Markdown list: each sequence and answer an inline code span (quote:
+    task data, e.g. a text's characters, never become Markdown), and its length. Text, not a table: a first
+    view then loads no data grid (st.dataframe and st.table pull ~1 MB of front-end code)."""
+    data, task = trainer.train, trainer.task
+    lines = [f"- {quote(repr(text) if task.name == 'next_char' else text, limit=200)} → "    # quotes show spaces
+             f"{quote(answer(task, y))} · length {length}"
+             for text, length, y in zip(data.texts[:n], data.lengths[:n], data.targets[:n])]
+    return "**The first training sequences** → their answers:\n\n" + "\n".join(lines)
+
+
+def written(trainer: training.Trainer, prompt: str, temperature: float, seed: int) -> str:
+    """300 characters the next-character RNN writes after the prompt (tasks.sample_text: ~40 ms), worked out
+    again only when its weights (the run and its update count name them exactly) or the settings change."""
+    return _sampled(trainer, trainer.run_id, trainer.updates, prompt, temperature, seed)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _sampled(_trainer: training.Trainer, run_id: str, updates: int, prompt: str, temperature: float,
+             seed: int) -> str:
+    return tasks.sample_text(_trainer.params, _trainer.task, prompt, n_chars=300, temperature=temperature, seed=seed)
 
 
 def status_line(trainer: training.Trainer, running: bool) -> str:

@@ -8,7 +8,8 @@ The protocol, as a browser uses it:
 * read ``ForwardMsg``s: ``new_session`` (session id, page), ``navigation`` (every page's
   ``page_script_hash``), ``page_info_changed`` (the query string the app wrote), ``delta`` (elements and
   blocks at a ``metadata.delta_path``, with ``delta.fragment_id`` when a fragment drew them) and finally
-  ``script_finished``.
+  ``script_finished``; ``auto_rerun`` starts a fragment's ``run_every`` timer, which the browser drops at
+  ``stop_auto_rerun`` (a fragment rerun no longer drew that fragment) and when a full run starts.
 
 Widget ids look like ``$$ID-<32 hex>-<key>``, so a widget is found by the key the page gave it. Like the
 browser, the session keeps the value of every widget on screen and sends the whole list with each rerun;
@@ -451,6 +452,8 @@ class Session:
             ns = m.new_session
             self.session_id = ns.initialize.session_id or self.session_id
             self.page_hash = ns.page_script_hash or self.page_hash
+            if not m.metadata.run.fragment_ids:          # a full run (even one a fragment's callback asked for):
+                self.timer = None                        # the browser drops every timer; the run starts its own
         elif kind == "navigation":
             for p in m.navigation.app_pages:
                 self.pages[p.url_pathname or p.page_name] = p.page_script_hash
@@ -461,6 +464,9 @@ class Session:
             self.query_string = m.page_info_changed.query_string
         elif kind == "auto_rerun":
             self.timer = (m.auto_rerun.interval, m.auto_rerun.fragment_id)
+        elif kind == "stop_auto_rerun":                  # a fragment rerun no longer drew the timer's fragment
+            if self.timer is not None and self.timer[1] in m.stop_auto_rerun.fragment_ids:
+                self.timer = None
         elif kind == "script_finished":
             status = m.script_finished
             if status in DONE:

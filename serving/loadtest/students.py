@@ -2,8 +2,8 @@
 
 A student opens a page (mostly "Step through time"), then, every ``mean_gap`` seconds on average
 (exponential gaps), does one thing a student does on that page: step through time (most often), change a
-control (the sidebar model, the sequence, a page control, the BPTT page's tab), train for one update or
-briefly, and now and then switch page.
+control (the sidebar model, the sequence, a page control, the BPTT or the padding page's tab), train for one
+update or briefly, and now and then switch page.
 
 Stepping is what the pages' in-browser stepper does: a few steps forward (now and then back, back to the
 first step at the end, or play to the end), all drawn in the browser with no message, then a pause, which
@@ -31,6 +31,8 @@ BPTT_TABS = ("Step backward", "Contributions and the proof", "The derivation", "
              "Truncation and clipping")
 PADDING = ("padding_lengths_0", "padding_lengths_1", "padding_lengths_2", "padding_bias", "padding_extra",
            "padding_B")
+PADDING_TABS = ("One padded batch", "The states, with and without the mask", "The proof",
+                "Two ways to make minibatches")
 
 
 @dataclasses.dataclass
@@ -74,13 +76,15 @@ def choose_action(s: Session, rng: random.Random) -> tuple:
             return ("set", "bptt_tab", rng.choice(BPTT_TABS))
         return _control(s, rng, ("bptt_objective", "bptt_rescale", "bptt_contrib_t", "bptt_k", "bptt_reveal"))
     if page == "Padding and batches":
+        if s.has("padding_tab") and r < 0.45:
+            return ("set", "padding_tab", rng.choice(PADDING_TABS))
         return _control(s, rng, PADDING)
     if page == "Train and generalise":
         if s.has("train_one") and r < 0.55:
             return ("click", "train_one", None)                  # one minibatch update
         if s.has("train_start_pause") and not s.widget("train_start_pause").disabled and r < 0.85:
             return ("train", None, None)                         # trains briefly: Start, the live view, Pause
-        return _control(s, rng, ("train_lr", "train_batch_size", "train_H"))
+        return _control(s, rng, ("train_lr", "train_f_s", "train_H"))      # the box of finer settings stays shut
     return _control(s, rng, SIDEBAR)
 
 

@@ -1,4 +1,6 @@
 """Every page opens in a real browser: no exception box, charts drawn by plotly, no JavaScript error."""
+import re
+
 import pytest
 
 from .conftest import wait_idle
@@ -18,10 +20,32 @@ def test_page_opens_and_draws_its_charts(page, app, path, title):
     assert page.js_errors == []
 
 
-def test_train_page_opens_without_an_exception(page, app):
+def test_train_page_opens_without_a_data_grid_and_trains(new_page, app):
+    """The first view loads no data grid (its examples are text); one update redraws the lab; Start trains and
+    Pause stops the live view's timer (the update count then stays put)."""
+    page = new_page()
     app.open(page, "Train_and_generalise")
     assert app.exceptions(page) == []
-    assert page.js_errors == []
+    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+    chunks = page.evaluate("performance.getEntriesByType('resource').map(r => r.name.split('/').pop())")
+    assert not [c for c in chunks if c.startswith(("DataFrame.", "arrowFormatUtils.", "Table."))], chunks
+    assert page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').count() == 0
+    status = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^Update \d"))
+    address = page.url
+    for n in (1, 2):
+        app.click(page, "train_one")
+        app.idle(page)
+        assert status.inner_text().startswith(f"Update {n} (epoch"), status.inner_text()
+    assert page.url == address                                      # no linked value changed
+    app.click(page, "train_start_pause")
+    page.wait_for_function("() => /^Update [1-9][0-9,]{2,}/.test(document.body.innerText.split('\\n')"
+                           ".find(l => l.startsWith('Update ')) || '')")        # trained past 100 updates
+    app.click(page, "train_start_pause")                                # Pause
+    app.idle(page)
+    paused = status.inner_text()
+    page.wait_for_timeout(1000)                                     # five ticks of a timer that kept going
+    assert status.inner_text() == paused and "in the last run" in paused
+    assert app.exceptions(page) == [] and page.js_errors == []
 
 
 def test_the_sidebar_lists_every_page(page, app):
