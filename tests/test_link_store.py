@@ -60,10 +60,18 @@ def test_an_unknown_or_forged_id_is_a_message_and_the_page_works():
         assert other.session_state["params"].equals(rv.init_params(32, 16, 1, seed=0))
 
 
+def open_file_box(at):
+    """Open the sidebar's 'Open a model file' box (its uploader is built only while it is open)."""
+    assert not at.sidebar.get("file_uploader")
+    at.session_state["open_file_open"] = True
+    at.run()
+
+
 def test_a_model_file_of_any_shape_opens_on_every_page():
     p = rv.init_params(7, 11, 5, f_s="relu", f_o="softmax", seed=3)
     for page in ("home", "step", "padding", "bptt", "train"):
         at = open_page(page if page != "home" else None)
+        open_file_box(at)
         at.sidebar.file_uploader(key="open_upload").upload("mine.npz", model_io.to_npz(p),
                                                           "application/octet-stream").run()
         assert not at.exception
@@ -73,6 +81,7 @@ def test_a_model_file_of_any_shape_opens_on_every_page():
 
 def test_a_damaged_or_too_large_model_file_is_a_message_and_nothing_changes():
     at = open_page("step")
+    open_file_box(at)
     before = at.session_state["params"]
     too_large = rv.init_params(40, 3, 1)
     for name, data in (("cut.npz", model_io.to_npz(before)[:100]), ("big.npz", model_io.to_npz(too_large))):

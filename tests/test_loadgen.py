@@ -6,6 +6,7 @@ import asyncio
 import sys
 import pathlib
 import textwrap
+import urllib.parse
 
 import pytest
 
@@ -15,7 +16,8 @@ from serving.loadtest import LoopbackOnly, Session, require_loopback, summarise
 from serving.loadtest.protocol import Interaction, StepperTracker, key_of
 from serving.loadtest.stats import format_summary, percentile
 from serving.loadtest.server import Server
-from serving.loadtest.students import act, run_class, train_briefly
+from serving.loadtest.students import PADDING_TABS, act, run_class, train_briefly
+from rnnviz.ui import settings
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1:8501", "http://192.168.1.2", "http://example.com:8501",
@@ -47,6 +49,22 @@ def app_server():
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def drawn_texts(s: Session, kind: str, field: str) -> list:
+    """The texts of the elements of one kind (markdown: body, code: code_text) the session receives from now on,
+    as the browser shows them."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    texts, handle = [], s._handle
+
+    def keep(raw):
+        m = ForwardMsg()
+        m.ParseFromString(raw)
+        if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == kind:
+            texts.append(getattr(getattr(m.delta.new_element, kind), field))
+        handle(raw)
+    s._handle = keep
+    return texts
 
 
 def test_the_stepper_reports_a_step_only_after_a_pause_or_when_python_moved_it():
@@ -129,9 +147,13 @@ def test_every_widget_state_is_sent_and_controls_change_the_model(app_server):
         it = await s.set("bptt_tab", "Step backward")
         assert it.ok and s.widget("bptt_stepper").data()["step"] == 3     # the step survived the other tab
         it = await s.switch_page("Padding_and_batches")
-        assert it.ok and {"padding_lengths_0", "padding_B", "padding_bias"} <= s.keys()
+        assert it.ok and {"padding_lengths_0", "padding_B", "padding_bias", "padding_tab"} <= s.keys()
         it = await s.set("padding_lengths_0", 2)
         assert it.ok, it
+        for tab in PADDING_TABS:                           # every tab a padding student opens is the page's
+            it = await s.set("padding_tab", tab)
+            assert it.ok and urllib.parse.parse_qs(s.query_string)["pb_tab"] == [tab], it
+        assert "padding_lengths_0" in s.keys()            # the batch controls stay above the tabs
         it = await s.switch_page("Train_and_generalise")
         assert it.ok
         it = await s.click("train_one")
@@ -162,6 +184,16 @@ def test_a_class_on_the_step_page_sends_pauses_not_steps(app_server):
     pauses = [it for it in interactions if it.action.startswith("pause:")]
     assert pauses and all(it.fragment for it in pauses)
     assert not any(it.action.startswith("click:step") for it in interactions)
+
+
+def test_a_class_on_the_padding_page_opens_its_tabs(app_server):
+    assert PADDING_TABS == settings.BY_NAME["padding_tab"].choices     # the tabs the page really has
+    students = run(run_class(app_server.url, 3, 4, mean_gap=0.3, ramp=0.5, seed=4, first_page="Padding_and_batches"))
+    interactions = [it for s in students for it in s.interactions]
+    summary = summarise(interactions)
+    assert summary["errors"] == 0 and summary["exceptions"] == 0, summary
+    assert any(it.action == "set:padding_tab" and it.ok for it in interactions)
+    assert any(it.action.startswith("set:padding_") and it.action != "set:padding_tab" for it in interactions)
 
 
 def test_timer_ticks_are_left_out_of_the_students_own_actions():
@@ -216,6 +248,52 @@ def test_a_student_trains_briefly_as_a_browser_does(app_server):
     run(go())
 
 
+def test_one_update_reruns_only_the_training_lab(app_server):
+    """'One update' is a click inside the lab's fragment, sent as a browser sends it: only the lab reruns (the
+    settings box is not drawn again) and shows the new update; a run-length change keeps the address the share
+    link; Reset, which needs a fresh Trainer, reruns the whole page."""
+    async def go():
+        s = Session(app_server.url, timeout=60)
+        texts = drawn_texts(s, "markdown", "body")
+        assert (await s.open("Train_and_generalise")).ok
+        lab = s.widget("train_one").fragment_id
+        assert lab and s.widget("train_start_pause").fragment_id == lab and not s.widget("train_task").fragment_id
+        drawn = s.widget("train_task").run
+        for n in (1, 2):
+            texts.clear()
+            it = await s.click("train_one")
+            assert it.ok and it.fragment, it
+            assert any(t.startswith(f"Update **{n}** ") for t in texts), texts
+        assert s.widget("train_task").run == drawn                     # the settings were not drawn again
+        it = await s.set("train_run_updates", "300")
+        assert it.ok and it.fragment and "tr_run=300" in s.query_string.split("&")
+        it = await s.click("train_reset")
+        assert it.ok and s.widget("train_task").run > drawn            # the whole page ran
+        assert any(t.startswith("Update **0** ") for t in texts)
+        await s.close()
+    run(go())
+
+
+def test_a_pause_the_browser_sends_twice_still_pauses(app_server):
+    """Streamlit's browser sends a click a moment after recording it; a timer tick due in between carries it
+    too. Pause twice (in the tick, then in the click's own rerun) pauses, and the timer stops."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    async def go():
+        s = Session(app_server.url, timeout=60)
+        await s.open("Train_and_generalise")
+        assert (await s.click("train_start_pause")).ok and s.timer is not None
+        assert s.widget("train_start_pause").proto.label == "Pause" and s.widget("train_one").disabled
+        pause = WidgetState(id=s.widget("train_start_pause").id, trigger_value=True)
+        it = await s.rerun("tick carrying the click", extra=pause, fragment_id=s.timer[1])
+        assert it.ok, it
+        it = await s.click("train_start_pause")
+        assert it.ok and s.timer is None and s.widget("train_start_pause").proto.label == "Start", it
+        assert not s.widget("train_one").disabled
+        await s.close()
+    run(go())
+
+
 def test_a_late_reply_to_an_earlier_pause_does_not_move_the_stepper_back():
     """As stepper.js: with Python's move counter in the data, only a new count moves the browser."""
     from serving.loadtest.protocol import StepperTracker
@@ -225,3 +303,23 @@ def test_a_late_reply_to_an_earlier_pause_does_not_move_the_stepper_back():
     assert s.t == 5
     assert s.redrawn({"T": 10, "step": 2, "moved": 2})       # Python moved it (a link, a clamp): follow
     assert s.t == 2 and s.synced == 2
+
+
+def test_an_open_share_box_shows_the_link_a_part_that_reran_alone_changed(app_server):
+    """A BPTT tab is a part of the page that reruns alone; the sidebar's 'Share this view' box is outside it. While
+    the box is open, a tab change that changes the link reruns the whole page, so the box shows the new link;
+    while it is shut, the tab change stays a fragment rerun."""
+    async def go():
+        s = Session(app_server.url, timeout=60)
+        codes = drawn_texts(s, "code", "code_text")                # the link as the box's st.code shows it
+        assert (await s.open("Back-propagation_through_time")).ok
+        it = await s.set("bptt_tab", "The derivation")
+        assert it.ok and it.fragment and "tab=The+derivation" in s.query_string.split("&"), it
+        it = await s.set("share_open", True)
+        assert it.ok and codes and codes[-1].endswith("?" + s.query_string), codes
+        codes.clear()
+        it = await s.set("bptt_tab", "Truncation and clipping")
+        link = urllib.parse.parse_qs(urllib.parse.urlsplit(codes[-1]).query) if codes else {}
+        assert it.ok and link.get("tab") == ["Truncation and clipping"], (it, codes)
+        await s.close()
+    run(go())

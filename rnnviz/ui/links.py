@@ -159,15 +159,23 @@ def _link_model() -> tuple:
     return cached[1], cached[2]
 
 
-def sync() -> None:
-    """Write the session's state into the address bar, so that the browser's URL is always the share link."""
+def sync() -> bool:
+    """Write the session's state into the address bar, so that the browser's URL is always the share link;
+    True when the link changed."""
     query = table.to_query(session.all_values())
     if session.get("lesson"):
         query["lesson"] = session.get("lesson")
     if session.get("hide"):
         query["hide"] = ",".join(session.get("hide"))
     query.update(_link_model()[0])
-    session.set_query_params(query)
+    return session.set_query_params(query)
+
+
+def sync_part() -> None:
+    """sync() at the end of a part of the page that reran alone (an st.fragment). The sidebar's open 'Share this
+    view' box, outside the part, would show the old link: when the link changed, the whole page reruns."""
+    if sync() and session.get("share_open"):
+        st.rerun(scope="app")
 
 
 def link_box(page_key: str | None = None) -> None:

@@ -44,24 +44,25 @@ def _upload() -> None:
     session.pop("train_built")
     session.put("train_message", ("success", f"Loaded {quote(f.name)}: the {TASK_TITLES[name]} task, "
                                              f"H = {p.state_size}, f_s = {p.f_s}. Training continues from these weights."))
+    st.rerun()                        # the whole page: its settings and Trainer are the file's now
 
 
 def model_section(trainer: training.Trainer, running: bool) -> None:
     """Open in the other lessons; download as .npz / .json; upload a model to continue from."""
-    c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2.2], vertical_alignment="center")
     too_big = fits_sidebar(trainer.params)
-    c1.button("Open in the other lessons", key="train_adopt", on_click=_adopt, icon=":material/open_in_new:",
-              type="primary", disabled=running or too_big is not None, width="stretch",
-              help=too_big or "the step-through, padding and BPTT lessons then show this trained model (the "
-                              "sidebar's model is replaced by it)")
     stem, p = f"rnnviz_{trainer.task.name}_{trainer.updates}", trainer.params
-    for col, kind, make, mime in ((c2, "npz", model_io.to_npz, "application/octet-stream"),
-                                  (c3, "json", model_io.to_json, "application/json")):
-        col.download_button(f"Download .{kind}", lambda make=make: make(p), f"{stem}.{kind}", mime,   # made on click
-                            key=f"train_download_{kind}", on_click="ignore", disabled=running,
-                            icon=":material/download:", width="stretch")
-    c4.file_uploader("Continue from a saved model (.npz or .json)", type=["npz", "json"], key="train_upload",
-                     on_change=_upload, disabled=running)
+    with st.container(horizontal=True, vertical_alignment="center"):      # one row: one block, not five
+        st.button("Open in the other lessons", key="train_adopt", on_click=_adopt, icon=":material/open_in_new:",
+                  type="primary", disabled=running or too_big is not None,
+                  help=too_big or "the step-through, padding and BPTT lessons then show this trained model (the "
+                                  "sidebar's model is replaced by it)")
+        for kind, make, mime in (("npz", model_io.to_npz, "application/octet-stream"),
+                                 ("json", model_io.to_json, "application/json")):
+            st.download_button(f"Download .{kind}", lambda make=make: make(p), f"{stem}.{kind}", mime,  # made on click
+                               key=f"train_download_{kind}", on_click="ignore", disabled=running,
+                               icon=":material/download:")
+        st.file_uploader("Continue from a saved model (.npz or .json)", type=["npz", "json"], key="train_upload",
+                         on_change=_upload, disabled=running)
     if running:
         st.caption("Pause to open, save or load a model.")
     elif too_big:
@@ -87,7 +88,11 @@ def open_file_panel() -> None:
     """The sidebar's 'Open a model file' box (.npz or .json, as Export and the training lab save them)."""
     if session.hidden("open"):
         return
-    with st.sidebar.expander("Open a model file", icon=":material/upload_file:"):
+    box = st.sidebar.expander("Open a model file", icon=":material/upload_file:", key="open_file_open",
+                              on_change="rerun")
+    if not box.open:                      # built when opened: every run of every page would build the uploader
+        return
+    with box:
         st.file_uploader("a model saved by rnnviz (.npz or .json)", type=["npz", "json"], key="open_upload",
                          on_change=_open_file, help=f"any sizes up to I = {LIMITS['I']}, H = {LIMITS['H']}, "
                                                     f"O = {LIMITS['O']}; its weights replace the current model's")

@@ -33,6 +33,7 @@ KEYS = {
     "pictures_chart": "the chart picked in 'Pictures for your notes'",
     # the view a link opened
     "restored": "True once the link of this session has been read",
+    "share_open": "True while the sidebar's 'Share this view' box is open (its expander's own state)",
     "lesson": "the name of the lesson the link opened, or None",
     "hide": "the controls and sections the link hides (names of settings.HIDEABLE)",
     "link_pending": "settings whose value came from the link and whose model-dependent range is not yet checked",
@@ -240,9 +241,12 @@ def query_params() -> dict:
     return st.query_params.to_dict()
 
 
-def set_query_params(query: dict) -> None:
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
+def set_query_params(query: dict) -> bool:
+    """Make the address bar's query `query`; True when it changed."""
+    if query == st.query_params.to_dict():
+        return False
+    st.query_params.from_dict(query)
+    return True
 
 
 def context_url() -> str:

@@ -28,7 +28,7 @@ def stepper(name: str, p, tr, g=None, labels=None) -> int:
     stepper_view(payload, key=f"{group}_stepper", step=step, mode=mode, show_all=show_all,
                  present=bool(session.value("view_present")), moved=session.get(f"{name}_moved"),
                  on_step=lambda t: _reported(name, t))
-    links.sync()                                                 # a fragment rerun: keep the address current
+    links.sync_part()                                            # a fragment rerun: keep the link current
     if not session.hidden("step_link"):
         link = st.popover("Link to this step", icon=":material/link:", key=f"{group}_link_open", on_change="rerun")
         if link.open:                                # built when opened (a pause reruns only this fragment)
