@@ -63,6 +63,21 @@ def test_the_pool_makes_exactly_the_in_process_updates(name, strategy):
     assert_same_training(here, back)
 
 
+@pytest.mark.parametrize("name", tasks.TASKS)
+def test_a_worker_tests_the_trained_copy_as_the_server_would(name):
+    """run_and_test: the same updates as run_for, and the by-length test of the trained copy on the test set that
+    the same arguments draw here, equal bit for bit to testing it in this process."""
+    here, sent = small_trainer(name), small_trainer(name)
+    here.step(9)
+    back, result = tp.run_and_test(sent, seconds=60, max_updates=9, test=(6, 5, 3))
+    assert sent.updates == 0 and back._data is sent._data
+    assert_same_training(here, back)
+    expected = here.by_length(training.test_set(here.task, 6, 5, 3))
+    assert result.keys() == expected.keys()
+    for key, value in expected.items():
+        assert (value is None and result[key] is None) or np.array_equal(value, result[key], equal_nan=True), key
+
+
 def test_a_learned_initial_state_and_sgd_train_the_same_way():
     here, sent = (small_trainer("parity", learn_s0=True, optimizer="sgd", lr=0.1) for _ in range(2))
     here.step(30)

@@ -14,6 +14,7 @@ from .train_controls import current_task
 RUN_EVERY = 0.2             # seconds between live reruns while training
 BUDGET = 0.15               # seconds of training per live rerun (the rest draws the charts)
 TEST_EVERY = 1.0            # seconds between tests against length while training
+TEST_PER_LENGTH = 48        # test sequences of each length
 COMPARE_UPDATES = 3000      # updates of each RNN in the f_s comparison
 BUTTON_WIDTH = 150          # pixels: the run's buttons, side by side with the run length
 REBUILD = tuple(row.key for row in BY_NAME.values() if row.group == "train" and row.key != "run_updates")
@@ -23,6 +24,11 @@ def _config(s: dict) -> training.TrainConfig:
     return training.TrainConfig(optimizer=s["optimizer"], lr=float(s["lr"]), momentum=float(s["momentum"]),
                                 batch_size=int(s["batch_size"]), clip=float(s["clip"]), strategy=s["strategy"],
                                 learn_s0=bool(s["learn_s0"]), seed=int(s["seed"]), lr_halflife=int(s["lr_halflife"]))
+
+
+def _test_args(s: dict) -> tuple:
+    """(longest, per length, seed) of the test set against length: lengths 1 .. twice the longest trained."""
+    return 2 * s["lengths"][1], TEST_PER_LENGTH, int(s["seed"])
 
 
 def _build(s: dict) -> None:
@@ -36,7 +42,7 @@ def _build(s: dict) -> None:
     lo, hi = s["lengths"]
     trainer = training.make_trainer(task, (lo, hi), int(s["n_train"]), int(s["H"]), s["f_s"],
                                     _config(s), params=start)
-    test = training.test_set(task, 2 * hi, n_per_length=48, seed=int(s["seed"]))
+    test = training.test_set(task, *_test_args(s))
     for key, value in dict(train_trainer=trainer, train_test=test, train_built={k: s[k] for k in REBUILD},
                            train_running=False, train_clock=[], train_by_length=None).items():
         session.put(key, value)
@@ -106,8 +112,15 @@ def live_step(trainer: training.Trainer) -> training.Trainer:
     if session.pop("train_just_started", False):
         return trainer
     end = session.get("train_run_end", trainer.updates)
+    cached = session.get("train_by_length")
+    due = cached is None or cached[0] != trainer.run_id or time.perf_counter() - cached[2] > TEST_EVERY
     try:
-        trainer = training_pool.run_for(trainer, BUDGET, max(0, end - trainer.updates))
+        if due:                         # the worker tests the trained copy too: ~7 ms less of the server's thread
+            trainer, result = training_pool.run_and_test(trainer, BUDGET, max(0, end - trainer.updates),
+                                                         _test_args(session.group("train")))
+            session.put("train_by_length", (trainer.run_id, trainer.updates, time.perf_counter(), result))
+        else:
+            trainer = training_pool.run_for(trainer, BUDGET, max(0, end - trainer.updates))
     except training_pool.TrainingPoolError as err:
         session.put("train_running", False)
         session.put("train_run_message", ("error", f"{err} The weights are those of update {trainer.updates:,}; "
@@ -126,10 +139,10 @@ def live_step(trainer: training.Trainer) -> training.Trainer:
 
 def tested(trainer: training.Trainer, test, running: bool):
     """(update, by-length result, outputs on the test set) of the trained RNN, recomputed when the weights
-    changed, but while running at most every TEST_EVERY seconds (an unchanged chart costs the browser nothing)."""
+    changed; while running, the live step's worker tests it, at most every TEST_EVERY seconds (an unchanged
+    chart costs the browser nothing)."""
     cached = session.get("train_by_length")                    # (run_id, update, time, result)
-    if cached is None or cached[0] != trainer.run_id or (
-            cached[1] != trainer.updates and (not running or time.perf_counter() - cached[2] > TEST_EVERY)):
+    if cached is None or cached[0] != trainer.run_id or (cached[1] != trainer.updates and not running):
         cached = (trainer.run_id, trainer.updates, time.perf_counter(), trainer.by_length(test))
         session.put("train_by_length", cached)
     return cached[1], cached[3], cached[3]["u"]
