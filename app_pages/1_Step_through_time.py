@@ -22,7 +22,7 @@ if not ui.presenting():                                         # a class looks 
             ui.chart(figures.inputs_figure(seq.inputs[0], tr.mask[0]), key="step_inputs")
 
 
-@st.fragment
+@ui.rerun_alone
 def stepped_view():                                             # a pause reruns only this; steps rerun nothing
     ui.stepper("step_t", p, tr, labels=seq.labels)
 

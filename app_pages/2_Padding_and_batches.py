@@ -3,6 +3,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import batch_figures, batching, core, figures, ui
+from rnnviz.ui.settings import BY_NAME
 
 
 def _num(x: float) -> str:
@@ -22,6 +23,11 @@ def _table(columns, rows) -> str:
     return "\n".join([line(columns), "|---" * len(columns) + "|"] + [line(row) for row in rows])
 
 
+def _next(tab: int, why: str) -> str:
+    """The line that ends a tab: the next tab's title (from the settings table) and why to open it."""
+    return f"Next, **{BY_NAME['padding_tab'].choices[tab]}**: {why}"
+
+
 def _at_pads(values, has_pads) -> list:
     """Per sequence: its value at its pads, or "no pads"."""
     return [_num(d) if h else "no pads" for d, h in zip(values, has_pads)]
@@ -33,6 +39,7 @@ ui.intro("A minibatch is one array of shape B × T × I, so every sequence in it
          "T. Real sequences have different lengths. The lesson text's answer: **pad** each sequence with pad vectors "
          "(all zeros) up to T, and make the RNN **return its state unchanged at a pad** (sᵗ = sᵗ⁻¹). The state then "
          "stops moving after the sequence's own length, as if the pads were not there.")
+
 
 @ui.rerun_alone
 def lesson():                  # a control of the batch, a tab or a control in one reruns only this
@@ -76,7 +83,7 @@ def lesson():                  # a control of the batch, a tab or a control in o
                      key="pad_inputs", where=right)
             st.caption(("A sequence of length 0 is all pads: its state stays s⁰ for the whole batch and its output is "
                         "f_o(s⁰ W_o + b_o). " if (lengths == 0).any() else "")
-                       + "Next, **The states, with and without the mask**: what the pads do to each sequence's state.")
+                       + _next(1, "what the pads do to each sequence's state."))
 
     # --- 2. States with and without the mask ---------------------------------------------------------------
     if states_tab.open:
@@ -112,8 +119,7 @@ def lesson():                  # a control of the batch, a tab or a control in o
                 + _table(("sequence", "length", "pads", "final state sᵀ: max |difference|", "output o: max |difference|"),
                          zip(seq_names, lengths, T - lengths, map(_num, demo.unmasked_state_diff),
                              map(_num, demo.unmasked_output_diff)))
-                + "\n\nNext, **The proof**: with the mask, each sequence of the batch computes exactly what it computes "
-                  "alone.")
+                + "\n\n" + _next(2, "with the mask, each sequence of the batch computes exactly what it computes alone."))
 
     # --- 3. The proof ------------------------------------------------------------------------------------------
     if proof_tab.open:
@@ -144,7 +150,7 @@ def lesson():                  # a control of the batch, a tab or a control in o
                        zip(seq_names, T - lengths, _at_pads(demo.pad_delta, has_pads), _at_pads(demo.pad_contrib, has_pads),
                            _at_pads(demo.unmasked_pad_contrib, has_pads)))
                 + ("\n\nNo sequence has pads yet: shorten one, or add extra pad steps." if not has_pads.any() else "")
-                + "\n\nNext, **Two ways to make minibatches**: padding is one of the lesson text's two ways.")
+                + "\n\n" + _next(3, "padding is one of the lesson text's two ways."))
 
     # --- 4. Two strategies -------------------------------------------------------------------------------------
     if ways_tab.open:

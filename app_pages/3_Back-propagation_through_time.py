@@ -64,7 +64,7 @@ def step_section():
                    "shows the gradient arriving at sᵗ, the slope of f_s, δᵗ and what is handed back to sᵗ⁻¹, "
                    "with their numbers. Hover a cell of δ for its exact value.")
 
-    @st.fragment
+    @ui.rerun_alone
     def backward_view():                                       # a pause reruns only this
         ui.stepper("bptt_n", p, tr, g, seq.labels)             # n = 0 is the output; then t = T, T-1, ..., 1
 

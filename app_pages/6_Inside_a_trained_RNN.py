@@ -174,7 +174,7 @@ o = inside.prefix_outputs(p, tr.states[0])
 h_typed = inside.hidden_variable(task, x, [x.shape[1]])[0]
 
 
-@st.fragment
+@ui.rerun_alone
 def typed_view():                                             # a pause of the stepper reruns only this
     ui.stepper("inside_t", p, tr, labels=labels)
 

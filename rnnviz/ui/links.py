@@ -159,16 +159,21 @@ def _link_model() -> tuple:
     return cached[1], cached[2]
 
 
-def sync() -> bool:
-    """Write the session's state into the address bar, so that the browser's URL is always the share link;
-    True when the link changed."""
+def _query() -> dict:
+    """The share link's query: the session's settings, its lesson and hidden controls, and its weights."""
     query = table.to_query(session.all_values())
     if session.get("lesson"):
         query["lesson"] = session.get("lesson")
     if session.get("hide"):
         query["hide"] = ",".join(session.get("hide"))
     query.update(_link_model()[0])
-    return session.set_query_params(query)
+    return query
+
+
+def sync() -> bool:
+    """Write the session's state into the address bar, so that the browser's URL is always the share link;
+    True when the link changed."""
+    return session.set_query_params(_query())
 
 
 def sync_part() -> None:
@@ -180,7 +185,7 @@ def sync_part() -> None:
 
 def link_box(page_key: str | None = None) -> None:
     """The link to the view as it is now, in a box with a copy button, and what it does not carry."""
-    query = urllib.parse.urlencode(session.query_params())                   # as the address bar spells it
+    query = urllib.parse.urlencode(_query())                    # as the address bar spells it (sync writes it)
     st.code(session.context_url() + ("?" + query if query else ""), language=None, wrap_lines=True)
     missing = _link_model()[1]
     if page_key == "train":

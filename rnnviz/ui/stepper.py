@@ -1,7 +1,7 @@
 """The step controls of the step and BPTT pages: the in-browser stepper (rnnviz.ui.stepper_component) bound to
 a step setting ("step_t" forward, "bptt_n" backward), with the page's 'show not yet computed' toggle and the
 link to this step. Stepping, playing and drawing happen in the browser; the step comes back (one rerun of the
-fragment the page puts this in) when stepping pauses."""
+part the page puts this in: ui.rerun_alone, which keeps the link current) when stepping pauses."""
 import streamlit as st
 
 from ..stepper_payload import backward_payload, forward_payload
@@ -28,8 +28,7 @@ def stepper(name: str, p, tr, g=None, labels=None) -> int:
     stepper_view(payload, key=f"{group}_stepper", step=step, mode=mode, show_all=show_all,
                  present=bool(session.value("view_present")), moved=session.get(f"{name}_moved"),
                  on_step=lambda t: _reported(name, t))
-    links.sync_part()                                            # a fragment rerun: keep the link current
-    if not session.hidden("step_link"):
+    if not session.hidden("step_link"):               # inside the part: a pause shows the new link
         link = st.popover("Link to this step", icon=":material/link:", key=f"{group}_link_open", on_change="rerun")
         if link.open:                                # built when opened (a pause reruns only this fragment)
             with link:

@@ -60,7 +60,7 @@ def settings_controls() -> dict:
             st.markdown("**Optimizer**")
             session.widget("train_optimizer", horizontal=True)
             session.widget("train_lr")
-            more = st.expander("minibatches, clipping, rate decay", key="train_more_open", on_change="rerun")
+            more = st.expander("minibatches, clipping, rate decay, momentum (SGD)", key="train_more_open", on_change="rerun")
             if more.open:                         # a fixed label: the box stays open when a value changes
                 with more:
                     session.widget("train_lr_halflife")

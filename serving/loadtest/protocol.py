@@ -406,9 +406,6 @@ class Session:
         if extra is not None:
             cs.widget_states.widgets.append(extra)
         self._run += 1                                   # widgets drawn from now on belong to this run
-        if not fragment_id:
-            self.timer = None                            # a full run starts the page's timers afresh
-            self.blocks.clear()                          # and draws every fragment's blocks again
         self._fragment = fragment_id
         self._current = it
         self._waiter = asyncio.get_running_loop().create_future()
@@ -454,6 +451,7 @@ class Session:
             self.page_hash = ns.page_script_hash or self.page_hash
             if not m.metadata.run.fragment_ids:          # a full run (even one a fragment's callback asked for):
                 self.timer = None                        # the browser drops every timer; the run starts its own
+                self.blocks.clear()                      # and it draws every fragment's blocks again
         elif kind == "navigation":
             for p in m.navigation.app_pages:
                 self.pages[p.url_pathname or p.page_name] = p.page_script_hash
