@@ -97,7 +97,7 @@ def run_buttons(trainer: training.Trainer) -> bool:
                   disabled=trainer.stopped is not None, shortcut="S", help="train, drawing as it goes (keyboard: S)")
         st.button("One update", key="train_one", on_click=_one_update, icon=":material/skip_next:",
                   width=BUTTON_WIDTH, disabled=running or trainer.stopped is not None,
-                  help="one minibatch: forward, BPTT, one optimizer step (after Pause, while training)")
+                  help="one minibatch: forward, BPTT, one optimizer step (while training, press Pause first)")
         st.button("Reset", key="train_reset", on_click=_reset, icon=":material/restart_alt:", width=BUTTON_WIDTH,
                   help="fresh weights from the seed; the losses start again")
         session.widget("train_run_updates", width="stretch")
