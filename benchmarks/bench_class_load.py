@@ -306,7 +306,7 @@ async def pages_largest(srv: Server, sessions: int = 3) -> dict:
 
 async def action_costs(srv: Server, n: int = 30) -> list:
     """Server CPU per rerun of each kind a student sends (one session, one at a time, the default model):
-    [(what, cpu ms each, client latency p50 ms, KiB each, fragment reruns of n)]."""
+    [(what, cpu ms each, client latency p50 ms, messages each, KiB each, fragment reruns of n)]."""
     s = Session(srv.url, timeout=120)
     await s.open(None)
     for page in PAGES:
@@ -326,7 +326,8 @@ async def action_costs(srv: Server, n: int = 30) -> list:
             done.append(it)
         cpu = 1000 * (srv.cpu_seconds() - c0) / k
         rows.append((name, cpu, percentile([it.latency * 1000 for it in done], 50),
-                     statistics.mean(it.bytes for it in done) / 1024, sum(it.fragment for it in done)))
+                     statistics.mean(it.messages for it in done), statistics.mean(it.bytes for it in done) / 1024,
+                     sum(it.fragment for it in done)))
         print(f"  {name:42s} {cpu:6.1f} ms CPU", flush=True)
 
     def pause(key):
@@ -354,6 +355,10 @@ async def action_costs(srv: Server, n: int = 30) -> list:
     await cost("switch to the padding page", lambda i: s.switch_page("Padding_and_batches"))
     await s.switch_page("Train_and_generalise")
     await cost("training page: one update", lambda i: s.click("train_one"))
+    await s.set("train_run_updates", 30000)                      # a run that outlasts the ticks measured
+    await s.click("train_start_pause")                           # Start; its run only draws
+    await cost("training page: a live-view timer tick", lambda i: s.tick())
+    await s.click("train_start_pause")                           # Pause
     await cost("switch to the training page", lambda i: s.switch_page("Train_and_generalise"))
     await cost("switch to the home page", lambda i: s.switch_page("The RNN"))
     await s.close()
@@ -438,9 +443,9 @@ if __name__ == "__main__":
                 await warm_up(srv.url)
                 return await action_costs(srv)
         print(f"Server CPU per rerun, one session at a time, default model ({args.costs}):")
-        print("| rerun | server CPU | latency p50 | KiB sent | fragment |\n|---|---|---|---|---|")
-        for name, cpu, p50, kib, frag in asyncio.run(_costs()):
-            print(f"| {name} | {cpu:.1f} ms | {p50:.0f} ms | {kib:.1f} | {frag > 0} |")
+        print("| rerun | server CPU | latency p50 | messages | KiB sent | fragment |\n|---|---|---|---|---|---|")
+        for name, cpu, p50, messages, kib, frag in asyncio.run(_costs()):
+            print(f"| {name} | {cpu:.1f} ms | {p50:.0f} ms | {messages:.0f} | {kib:.1f} | {frag > 0} |")
         sys.exit(0)
     if args.training:
         rows = training_concurrency()

@@ -1,7 +1,7 @@
 """What every run does around the page it shows: page setup, navigation from the page table, the link."""
 import streamlit as st
 
-from serving import reclaim
+from serving import nodelay, reclaim
 
 from . import charts, links, model_files, session
 from .pages import HOME, PAGES
@@ -16,11 +16,13 @@ PRESENT_CSS = """<style>
 
 
 def run() -> None:
-    """app.py: the tab's title and a wide layout, the memory reclaimer (once per process), the navigation,
-    the link's state (once per session, before any widget), the notices, the address bar kept equal to the
-    share link, the sidebar's boxes (share, open a model file, pictures); then the page."""
+    """app.py: the tab's title and a wide layout, the memory reclaimer and replies without Nagle's delay (once
+    per process), the navigation, the link's state (once per session, before any widget), the notices, the
+    address bar kept equal to the share link, the sidebar's boxes (share, open a model file, pictures); then
+    the page."""
     st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
     reclaim.start()
+    nodelay.apply()
     nav = st.navigation([st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or None, default=key == HOME)
                          for key, p in PAGES.items()])
     key = next(k for k, p in PAGES.items() if p.title == nav.title)
