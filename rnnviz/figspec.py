@@ -13,8 +13,11 @@ What breaks it: a Streamlit that re-validates BaseFigure instances (or reads the
 attributes, which a FigureSpec does not have). The page tests draw every figure through st.plotly_chart and
 would show it: slow again, or failing.
 """
+import base64
+
+import numpy as np
 import plotly.graph_objects as go
-from _plotly_utils.utils import convert_to_base64
+from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, plotlyjsShortTypes, to_typed_array_spec
 
 # Streamlit's light theme (chartCategoricalColors) in the order of the colour placeholders #000001 … #000010
 # that the figure builders write and Streamlit's frontend swaps for its theme's colours.
@@ -38,11 +41,10 @@ class FigureSpec(go.Figure):
         return self._spec
 
     def to_dict(self) -> dict:
-        """A fresh copy of the dict (dicts and lists copied, numpy arrays shared), then every numpy array
-        replaced by plotly's typed-array spec, as go.Figure.to_dict() would send it."""
-        fig = _structure_copy(self._spec)
-        convert_to_base64(fig)
-        return fig
+        """A fresh copy of the dict (dicts and lists copied, numpy arrays shared), with every array that is a
+        dict's value replaced by plotly's typed-array spec, as go.Figure.to_dict() would send it (what
+        plotly's convert_to_base64 makes of the copy, in one walk: tests/test_figspec.py)."""
+        return _wire(self._spec)
 
     def themed(self, template: str = "plotly_white") -> dict:
         """The figure outside Streamlit (a notebook, a picture): every colour placeholder replaced by Streamlit's
@@ -78,6 +80,29 @@ def _themed(value):
     if isinstance(value, str):
         return PLACEHOLDERS.get(value.lower(), value)
     return value
+
+
+def _wire(value):
+    """The structure copy of a dict or list in which each dict value that is an array is a typed-array spec."""
+    if isinstance(value, dict):
+        return {key: _structure_copy(v) if is_skipped_key(key) else _wire_value(v) for key, v in value.items()}
+    return [_wire(v) if isinstance(v, (dict, list, tuple)) else v for v in value]    # arrays in lists: as they are
+
+
+def _wire_value(value):
+    if isinstance(value, (dict, list, tuple)):
+        return _wire(value)
+    if isinstance(value, np.ndarray) and value.size and str(value.dtype) in plotlyjsShortTypes:
+        spec = {"dtype": plotlyjsShortTypes[str(value.dtype)],                  # plotly's to_typed_array_spec,
+                "bdata": base64.b64encode(np.ascontiguousarray(value)).decode("ascii")}  # without its copies
+        if value.ndim > 1:
+            spec["shape"] = str(value.shape)[1:-1]
+        return spec
+    if isinstance(value, (str, int, float, type(None))):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "USOb":
+        return value                                # text and truth arrays: plotly's copy would send the same JSON
+    return to_typed_array_spec(value) if is_homogeneous_array(value) else value     # int64, pandas, …: plotly's way
 
 
 def _structure_copy(value):

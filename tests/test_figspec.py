@@ -1,11 +1,15 @@
 """Every figure builder returns a FigureSpec that plotly's strict validation accepts, and that carries
 exactly what the validated figure would send: validation runs here, not on every rerun of a page."""
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
+from _plotly_utils.utils import PlotlyJSONEncoder, convert_to_base64
 
 from figdata import decode
 from rnnviz import batch_figures, bptt_figures, figures, train_figures
-from rnnviz.figspec import FigureSpec
+from rnnviz.figspec import FigureSpec, _structure_copy
 
 RNG = np.random.default_rng(0)
 
@@ -127,6 +131,34 @@ def test_spec_is_what_validation_would_send(name):
     validated["layout"].pop("template")
     assert "template" not in sent["layout"]
     same(sent, validated)
+
+
+EDGES = FigureSpec(dict(                                           # arrays plotly's walk treats each its own way
+    data=[dict(type="heatmap", z=np.arange(12.0).reshape(3, 4)[:, ::2], x=np.arange(3, dtype=np.int64),
+               y=np.array([True, False]), text=np.array(["a", "b"]), customdata=[np.ones(2), {"v": np.ones(2)}],
+               zmin=np.float64(0.5), hovertext=np.array([], dtype=float), meta=np.array(7.0),
+               marker=dict(color=np.arange(4, dtype=np.uint64) * 2**40, size=np.arange(3, dtype=np.float32)),
+               ids=pd.Series([1.5, 2.5]), w=np.arange(2, dtype=np.int16), u=np.arange(2, dtype=np.uint8))],
+    layout=dict(xaxis=dict(range=np.array([0.0, 1.0])), shapes=(dict(x0=np.zeros(1)),))))
+
+
+@pytest.mark.parametrize("name", [*CASES, "edge cases"])
+def test_to_dict_is_exactly_what_plotlys_own_conversion_makes(name):
+    spec = EDGES if name == "edge cases" else CASES[name]()
+    expected = _structure_copy(spec.spec)
+    convert_to_base64(expected)                                    # plotly's walk, in place on a copy
+    sent = spec.to_dict()
+    assert json.dumps(sent, cls=PlotlyJSONEncoder, sort_keys=True) == \
+        json.dumps(expected, cls=PlotlyJSONEncoder, sort_keys=True)
+    assert _kinds(sent) == _kinds(expected)                         # typed-array specs where plotly makes them
+
+
+def _kinds(value):
+    if isinstance(value, dict):
+        return {key: _kinds(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_kinds(v) for v in value]
+    return type(value).__name__
 
 
 def test_to_dict_is_a_fresh_copy_that_leaves_the_arrays_alone():
