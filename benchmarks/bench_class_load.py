@@ -161,7 +161,7 @@ def training_concurrency(seconds: float = 6.0, counts=(1, 2, 4), probe_ms=(1, 10
     train page's defaults) run for `seconds` in one of two ways:
 
     threads  k threads of this process training in place: how the page trained before (numpy holds the GIL)
-    pool     k threads that each send 0.15 s shares to training_pool's worker processes, as the page does now
+    pool     k threads that each send BUDGET-second shares (rnnviz.ui.train_run) to training_pool's workers
 
     Meanwhile a probe thread runs tasks of many small numpy calls that take probe_ms milliseconds alone (in
     turn; 10 ms is about a step click's server CPU), each probe_every seconds after the last. A task's latency,

@@ -8,6 +8,7 @@ together make x0.69 the updates/s of one as threads, x2.47 through this pool (do
 
     trainer = training_pool.run_for(trainer, seconds=0.15, max_updates=500)   # a trained copy
     trainer, result = training_pool.run_and_test(trainer, 0.15, 500, test=(20, 48, 0))   # and its by_length
+    chunk = training_pool.Chunk(trainer, 0.45, 500)    # trains meanwhile; chunk.collect() -> (copy, None)
     result = training_pool.compare_state_activations(task, updates=3000, config=config)
 
 run_for returns a new Trainer (same run_id) and leaves the one passed unchanged. A Trainer made by
@@ -28,6 +29,7 @@ import contextlib
 import functools
 import multiprocessing.context
 import os
+import pickle
 import sys
 import threading
 import types
@@ -130,17 +132,41 @@ def _on_pool(work):
                     "row (the server may be short of memory), so nothing was trained.") from err
 
 
-def _train(trainer: training.Trainer, seconds: float, max_updates: int) -> training.Trainer:
-    """In a worker: train the (unpickled) copy, and send it back."""
+def _train_and_test(sent: bytes, seconds: float, max_updates: int, test: tuple | None) -> tuple:
+    """In a worker: train the copy (unpickled from `sent`); test it on training.test_set(task, *test) unless test
+    is None (the set drawn once per worker: the same read-only set the server draws from the same arguments);
+    send both back."""
+    trainer = pickle.loads(sent)
     trainer.run_for(seconds, max_updates)
-    return trainer
+    return trainer, None if test is None else trainer.by_length(training.test_set(trainer.task, *test))
 
 
-def _train_and_test(trainer: training.Trainer, seconds: float, max_updates: int, test: tuple) -> tuple:
-    """In a worker: train the copy, test it on training.test_set(task, *test) (drawn once per worker: the same
-    read-only set the server draws from the same arguments), and send both back."""
-    _train(trainer, seconds, max_updates)
-    return trainer, trainer.by_length(training.test_set(trainer.task, *test))
+class Chunk:
+    """Training that goes on in a worker process while the session's thread goes on (the live view: one rerun
+    starts it, draws and ends; the next collects it): Trainer.run_for(seconds, max_updates) of a copy of
+    `source` as it is now (pickled here, not later by the pool's feeder thread), then its by_length test unless
+    test is None. `source` is left unchanged."""
+
+    def __init__(self, source: training.Trainer, seconds: float, max_updates: int, test: tuple | None = None):
+        self.source = source
+        self._args = (pickle.dumps(source), seconds, max_updates, test)
+        self._pool = None
+        self._future = _on_pool(self._submit)
+
+    def _submit(self, pool: cf.ProcessPoolExecutor) -> cf.Future:
+        self._pool = pool
+        return pool.submit(_train_and_test, *self._args)
+
+    def collect(self) -> tuple:
+        """(trained copy, by_length result or None), waiting for the worker if it is still training. If a worker
+        process died meanwhile, the chunk is trained again on a fresh pool; TrainingPoolError if that fails too."""
+        try:
+            trained, result = self._future.result()
+        except BrokenProcessPool:
+            _discard(self._pool)
+            trained, result = _on_pool(lambda pool: self._submit(pool).result())
+        trained.take_data_from(self.source)
+        return trained, result
 
 
 def run_for(trainer: training.Trainer, seconds: float, max_updates: int) -> training.Trainer:
@@ -148,19 +174,14 @@ def run_for(trainer: training.Trainer, seconds: float, max_updates: int) -> trai
 
     Exactly the updates trainer.run_for would make (the same minibatches, rng and optimizer state); only how
     many fit in `seconds` differs. The copy holds trainer's data. TrainingPoolError when the workers keep dying."""
-    trained = _on_pool(lambda pool: pool.submit(_train, trainer, seconds, max_updates).result())
-    trained.take_data_from(trainer)
-    return trained
+    return Chunk(trainer, seconds, max_updates).collect()[0]
 
 
 def run_and_test(trainer: training.Trainer, seconds: float, max_updates: int, test: tuple) -> tuple:
     """run_for, and the trained copy's Trainer.by_length on training.test_set(trainer.task, *test), both in a
     worker: (copy, result). The test (the exact forward pass over every test sequence, ~7 ms for the default
     task) then costs the server's thread nothing, as the training does."""
-    trained, result = _on_pool(lambda pool: pool.submit(_train_and_test, trainer, seconds, max_updates,
-                                                        test).result())
-    trained.take_data_from(trainer)
-    return trained, result
+    return Chunk(trainer, seconds, max_updates, test).collect()
 
 
 def compare_state_activations(task: Task, **options) -> dict:

@@ -57,12 +57,13 @@ def test_one_update_then_a_short_run_draws_the_losses(at):
 
 
 def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypatch):
-    def workers_died(*args, **kwargs):
-        raise training_pool.TrainingPoolError("Training stopped: the worker process quit unexpectedly.")
+    class WorkersDied(training_pool.Chunk):
+        def collect(self):
+            raise training_pool.TrainingPoolError("Training stopped: the worker process quit unexpectedly.")
 
     at.button(key="train_one").click().run()
     trainer = at.session_state["train_trainer"]
-    monkeypatch.setattr(training_pool, "run_for", workers_died)
+    monkeypatch.setattr(training_pool, "Chunk", WorkersDied)
     at.button(key="train_start_pause").click().run()
     assert at.session_state["train_running"] and at.button(key="train_start_pause").label == "Pause"
     at.run()                                                              # the live view's timer: trains
@@ -77,13 +78,18 @@ def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypat
 def test_pause_stops_and_reset_starts_again(at):
     at.button(key="train_start_pause").click().run()
     assert at.session_state["train_running"]
-    assert at.session_state["train_trainer"].updates == 0                 # Start's own run only draws
-    at.run()                                                              # the live view's timer: trains
-    at.button(key="train_start_pause").click().run()                      # pause
-    n = at.session_state["train_trainer"].updates
-    assert not at.session_state["train_running"] and n > 0
+    started = at.session_state["train_trainer"]
+    assert started.updates == 0                                           # Start's run draws; a worker trains
+    assert at.session_state["train_chunk"].source is started
+    at.run()                                                              # the live view's timer: collects
+    drawn = at.session_state["train_trainer"]
+    assert drawn.updates > 0 and at.session_state["train_chunk"].source is drawn     # and the next chunk trains
+    at.button(key="train_start_pause").click().run()                      # pause: at once, the chunk dropped
+    assert not at.session_state["train_running"] and at.session_state.get("train_chunk") is None
+    assert at.session_state["train_trainer"] is drawn and drawn.updates > 0
+    assert any(f"Update **{drawn.updates:,}**" in m.value for m in at.markdown)   # the weights drawn last
     at.run()
-    assert at.session_state["train_trainer"].updates == n
+    assert at.session_state["train_trainer"] is drawn
     at.button(key="train_reset").click().run()
     assert at.session_state["train_trainer"].updates == 0
 

@@ -191,6 +191,19 @@ class DiesOnce:
         return appear_once, (self.marker, self.trainer)
 
 
+def test_a_chunk_trains_the_weights_as_they_were_when_it_started():
+    """Chunk: the live view starts it and draws on; what comes back is the training of the trainer as it was
+    when the chunk started, whatever happens to the session's trainer meanwhile, and no test unless asked."""
+    here, sent = small_trainer("sum"), small_trainer("sum")
+    chunk = tp.Chunk(sent, seconds=60, max_updates=11)
+    assert chunk.source is sent
+    sent.step(3)                                                           # changed after the chunk started
+    back, result = chunk.collect()
+    here.step(11)
+    assert result is None and back._data is sent._data
+    assert_same_training(here, back)
+
+
 def test_a_worker_that_died_is_replaced(tmp_path):
     here, sent = small_trainer("sum"), small_trainer("sum")
     back = tp.run_for(DiesOnce(tmp_path / "died", sent), seconds=60, max_updates=12)

@@ -54,7 +54,7 @@ KEYS = {
     "train_test": "the test set of lengths 1 .. 2 × the longest trained length",
     "train_built": "the settings the Trainer was built from (a change rebuilds it)",
     "train_running": "True while the live view trains", "train_run_end": "the update this run stops at",
-    "train_just_started": "True on the run that Start makes (it only draws; training starts on the next tick)",
+    "train_chunk": "the training under way in a worker (training_pool.Chunk) that the next live rerun collects",
     "train_start": "Params from an uploaded file to start from (None: fresh weights from the seed)",
     "train_message": "(kind, text) about the last model action, shown once",
     "train_run_message": "(kind, text) about a failed training run, shown once",

@@ -11,8 +11,8 @@ from . import session
 from .settings import BY_NAME
 from .train_controls import current_task
 
-RUN_EVERY = 0.2             # seconds between live reruns while training
-BUDGET = 0.15               # seconds of training per live rerun (the rest draws the charts)
+RUN_EVERY = 0.5             # seconds between live reruns while training (each ~15 ms of the server's CPU)
+BUDGET = 0.4                # seconds of training in a worker between two live reruns
 TEST_EVERY = 1.0            # seconds between tests against length while training
 TEST_PER_LENGTH = 48        # test sequences of each length
 COMPARE_UPDATES = 3000      # updates of each RNN in the f_s comparison
@@ -44,7 +44,7 @@ def _build(s: dict) -> None:
                                     _config(s), params=start)
     test = training.test_set(task, *_test_args(s))
     for key, value in dict(train_trainer=trainer, train_test=test, train_built={k: s[k] for k in REBUILD},
-                           train_running=False, train_clock=[], train_by_length=None).items():
+                           train_running=False, train_chunk=None, train_clock=[], train_by_length=None).items():
         session.put(key, value)
 
 
@@ -71,11 +71,11 @@ def _start() -> None:
     session.put("train_running", True)
     session.put("train_run_end", trainer.updates + int(session.group("train")["run_updates"]))
     session.put("train_clock", [(time.perf_counter(), trainer.updates)])   # the rate of this run
-    session.put("train_just_started", True)
 
 
 def _pause() -> None:
     session.put("train_running", False)
+    session.pop("train_chunk")                                  # the chunk under way is dropped
 
 
 def _one_update() -> None:
@@ -105,35 +105,36 @@ def run_buttons(trainer: training.Trainer) -> bool:
 
 
 def live_step(trainer: training.Trainer) -> training.Trainer:
-    """While running: train for a bounded time in a worker process, so that other sessions go on meanwhile;
-    the trained copy becomes the session's Trainer (returned). Records the clock, and stops (full rerun) at the
-    end of the run, or with a message and the last Trainer when the worker processes fail. The run that Start
-    itself makes only draws (Pause shows at once); training starts on the timer's first rerun."""
-    if session.pop("train_just_started", False):
-        return trainer
+    """While running: collect the chunk of training that the last live rerun started in a worker process (waiting
+    for it if it is not done); the trained copy becomes the session's Trainer (returned). Then, unless the run is
+    over, start the next chunk: it trains while this rerun draws and the browser waits for the next, so no rerun
+    waits for the training it starts, and Pause is answered at once (the chunk under way is dropped: the weights
+    are those drawn last). Records the clock; stops (full rerun) at the end of the run, or with a message and the
+    last Trainer when the worker processes fail."""
     end = session.get("train_run_end", trainer.updates)
-    cached = session.get("train_by_length")
-    due = cached is None or cached[0] != trainer.run_id or time.perf_counter() - cached[2] > TEST_EVERY
+    chunk = session.pop("train_chunk")
     try:
-        if due:                         # the worker tests the trained copy too: ~7 ms less of the server's thread
-            trainer, result = training_pool.run_and_test(trainer, BUDGET, max(0, end - trainer.updates),
-                                                         _test_args(session.group("train")))
-            session.put("train_by_length", (trainer.run_id, trainer.updates, time.perf_counter(), result))
-        else:
-            trainer = training_pool.run_for(trainer, BUDGET, max(0, end - trainer.updates))
+        if chunk is not None and chunk.source is trainer:           # else a chunk of weights no longer shown
+            trainer, result = chunk.collect()
+            if result is not None:
+                session.put("train_by_length", (trainer.run_id, trainer.updates, time.perf_counter(), result))
+            session.put("train_trainer", trainer)
+            clock = session.get("train_clock") or []
+            session.put("train_clock", clock)
+            clock.append((time.perf_counter(), trainer.updates))
+            del clock[:-20]                                         # the last few seconds
+        if trainer.updates >= end or trainer.stopped:
+            session.put("train_running", False)
+            st.rerun()                                              # a full run redraws Start and stops the timer
+        cached = session.get("train_by_length")
+        due = cached is None or cached[0] != trainer.run_id or time.perf_counter() - cached[2] > TEST_EVERY
+        session.put("train_chunk", training_pool.Chunk(trainer, BUDGET, end - trainer.updates,
+                                                       _test_args(session.group("train")) if due else None))
     except training_pool.TrainingPoolError as err:
         session.put("train_running", False)
         session.put("train_run_message", ("error", f"{err} The weights are those of update {trainer.updates:,}; "
                                                    "press Start to go on."))
         st.rerun()
-    session.put("train_trainer", trainer)
-    clock = session.get("train_clock") or []
-    session.put("train_clock", clock)
-    clock.append((time.perf_counter(), trainer.updates))
-    del clock[:-20]                                                 # the last few seconds
-    if trainer.updates >= end or trainer.stopped:
-        session.put("train_running", False)
-        st.rerun()                                                  # a full run redraws Start and stops the timer
     return trainer
 
 

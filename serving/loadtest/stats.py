@@ -21,7 +21,8 @@ def summarise(interactions, seconds: float | None = None) -> dict:
     Latency is send -> script_finished of the interactions that finished; errors counts interactions that
     timed out or lost their connection, exceptions those whose page showed an exception element.
     "actions" has the latency percentiles of what students did themselves: every interaction but the
-    live training view's timer reruns ("tick"), which take the page's training budget (0.15 s) by design.
+    live training view's timer reruns ("tick"), which wait for the training that the last one started in a
+    worker (up to the page's budget, rnnviz.ui.train_run.BUDGET) by design.
     """
     items = list(interactions)
     lat = [it.latency * 1000 for it in items if it.latency is not None]
