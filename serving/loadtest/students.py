@@ -9,9 +9,10 @@ Stepping is what the pages' in-browser stepper does: a few steps forward (now an
 first step at the end, or play to the end), all drawn in the browser with no message, then a pause, which
 sends ONE rerun of the stepper's fragment carrying the new step (``Session.pause``); a burst that ends on the
 step already reported sends nothing. After any run the simulated browser also sends what the stepper's JS
-sends by itself (``Session.follow_ups``: a step Python moved, e.g. a shorter sequence, is reported back). When its connection drops it reconnects as a browser does (same session id asked for)
-and reopens its page. Everything is bounded: the run stops at ``seconds``, each student makes at most
-``max_actions`` interactions, and each reconnect is tried at most ``max_reconnects`` times.
+sends by itself (``Session.follow_ups``: a step Python moved, e.g. a shorter sequence, is reported back).
+When its connection drops it reconnects as a browser does (same session id asked for) and reopens its page.
+Everything is bounded: the run stops at ``seconds``, each student makes at most ``max_actions``
+interactions, and each reconnect is tried at most ``max_reconnects`` times.
 """
 from __future__ import annotations
 
@@ -153,10 +154,13 @@ async def act(s: Session, action: tuple) -> list:
     return done
 
 
-async def train_briefly(s: Session, ticks: int = 5) -> list:
-    """Start training, let the live view's timer rerun it `ticks` times as a browser would, then Pause."""
+async def train_briefly(s: Session, seconds: float = 2.0) -> list:
+    """Start training, watch the live view for `seconds` (its timer's reruns, sent as a browser sends them: one
+    each interval), then Pause. How long a student watches does not depend on the timer's interval; 2 s is
+    about what five reruns took at the page's earlier interval (0.2 s, each rerun training 0.15 s)."""
+    started = time.perf_counter()
     done = [await s.click("train_start_pause")]
-    while len(done) <= ticks and done[-1].ok and s.timer is not None:
+    while time.perf_counter() - started < seconds and done[-1].ok and s.timer is not None:
         await asyncio.sleep(s.timer[0])
         done.append(await s.tick())
     if done[-1].ok and s.has("train_start_pause") and s.widget("train_start_pause").proto.label == "Pause":
