@@ -13,12 +13,9 @@ listening sockets covers every later connection; connections already open on the
 accepted before any page ran) are set too. ``apply()`` does this once per process (app.py's first run calls
 it); where /proc/self/fd does not exist (not Linux) it does nothing. No streamlit here.
 """
+import functools
 import os
 import socket
-import threading
-
-_done = False
-_lock = threading.Lock()
 
 
 def _tcp_sockets() -> list:
@@ -61,12 +58,8 @@ def serve_without_delay() -> int:
     return n
 
 
-def apply() -> None:
-    """serve_without_delay() once per process (the first call does it; later calls return at once)."""
-    global _done
-    if _done:
-        return
-    with _lock:
-        if not _done:
-            serve_without_delay()
-            _done = True
+@functools.cache
+def apply() -> int:
+    """serve_without_delay() once per process: the first call does it and later calls return its count at once
+    (two first calls at the same moment may both do it, which sets the same option twice)."""
+    return serve_without_delay()

@@ -35,10 +35,12 @@ def test_the_listener_and_its_connections_are_set_and_other_sockets_are_not():
         assert not nagle_off(early_client) and not nagle_off(late_client)   # a client's socket: left alone
 
 
-def test_apply_sets_a_listener_once_per_process(monkeypatch):
+def test_apply_sets_the_sockets_once_per_process(monkeypatch):
     calls = []
-    monkeypatch.setattr(nodelay, "_done", False)
-    monkeypatch.setattr(nodelay, "serve_without_delay", lambda: calls.append(1) or 1)
-    nodelay.apply()
-    nodelay.apply()
-    assert calls == [1]
+    monkeypatch.setattr(nodelay, "serve_without_delay", lambda: calls.append(1) or 3)
+    nodelay.apply.cache_clear()
+    try:
+        assert nodelay.apply() == 3 and nodelay.apply() == 3
+        assert calls == [1]
+    finally:
+        nodelay.apply.cache_clear()
