@@ -7,7 +7,10 @@ a number here and the test that checks it together.
 """
 import dataclasses
 
+from .settings import BY_NAME
+
 STEP, PADS, BPTT = "step", "padding", "bptt"
+_PAD_TABS = BY_NAME["padding_tab"].choices          # the padding page's tab titles, as the link names them
 LAST_LINK = ("Train and generalise", "./Train_and_generalise")      # where the chain ends: the training lab
 
 
@@ -52,12 +55,12 @@ LESSONS = {
     "masking": Lesson(
         "Why masking matters", PADS, {"I": "2", "H": "3", "pb_source": "random", "pb_B": "4",
                                       "pb_lengths": "6,3,6,3,8,1,5,2", "pb_extra": "0", "pb_bias": "0.5",
-                                      "pb_tab": "The states, with and without the mask"},
+                                      "pb_tab": _PAD_TABS[1]},
         "Left, the masked batch: each sequence's state is flat after its own length. Right, the same batch with "
         "the pads fed in as zeros: the two sequences of length 3 drift away, while those of length 6 have no pads "
-        "and do not change. The next tab, 'The proof', shows that in the masked batch each sequence computes "
-        "exactly what it computes alone; the last, 'Two ways to make minibatches', groups the four sequences by "
-        "length into 2 groups of 2.",
+        f"and do not change. The next tab, '{_PAD_TABS[2]}', shows that in the masked batch each sequence computes "
+        f"exactly what it computes alone; the last, '{_PAD_TABS[3]}', groups the four sequences by length into 2 "
+        "groups of 2.",
         "Grouping by length needs no pads at all. When would you still rather pad and mask?", "bptt"),
     "bptt": Lesson(
         "BPTT adds up the copies", BPTT, {"I": "2", "H": "3", "seq": "random vectors", "T": "5", "pads": "0",
