@@ -140,7 +140,7 @@ def data_costs(repeats: int = 20) -> None:
     from streamlit.runtime.forward_msg_cache import populate_hash_if_needed
 
     from rnnviz import stepper_payload
-    from rnnviz.ui.stepper_component import LITE
+    from rnnviz.ui.stepper_component import lite
     from tests.browser.stepper_app import build, settings
 
     def streamlit_cost(data) -> None:               # what st._bidi_component does with `data`, then the enqueue
@@ -169,11 +169,11 @@ def data_costs(repeats: int = 20) -> None:
 
         def raw():
             return b"".join(np.ascontiguousarray(v, "<f8").tobytes() for v in payload.values() if isinstance(v, np.ndarray))
-        lite = {**{k: payload[k] for k in LITE}, "lite": True, "step": 3}
+        reply = {**lite(payload), "step": 3}
         print(f"| {name} | {ms(lambda: stepper_payload.forward_payload(p, tr, labels)):.2f} | "
               f"{ms(lambda: stepper_payload.wire(payload)) + ms(lambda: streamlit_cost(sent)):.2f} | "
               f"{ms(lambda: json.dumps(stepper_payload.wire(payload))) + ms(lambda: streamlit_cost(text)):.2f} | "
-              f"{ms(lambda: streamlit_cost(raw())):.2f} | {ms(lambda: streamlit_cost(lite)):.3f} | {len(text) / 1024:.0f} KiB |")
+              f"{ms(lambda: streamlit_cost(raw())):.2f} | {ms(lambda: streamlit_cost(reply)):.3f} | {len(text) / 1024:.0f} KiB |")
     print(f"\nms per run, median of {repeats}; the last four columns add to 'build the payload'.")
 
 

@@ -7,8 +7,8 @@ future, which releases the GIL. Measured on 2 cores (benchmarks/bench_class_load
 together make x0.69 the updates/s of one as threads, x2.47 through this pool (docs/serving.md).
 
     trainer = training_pool.run_for(trainer, seconds=0.15, max_updates=500)   # a trained copy
-    trainer, result = training_pool.run_and_test(trainer, 0.15, 500, test=(20, 48, 0))   # and its by_length
-    chunk = training_pool.Chunk(trainer, 0.45, 500)    # trains meanwhile; chunk.collect() -> (copy, None)
+    chunk = training_pool.Chunk(trainer, 0.4, 500, test=(20, 48, 0))   # trains meanwhile, then tests the copy
+    trainer, result = chunk.collect()                                   # (copy, its by_length), waiting if needed
     result = training_pool.compare_state_activations(task, updates=3000, config=config)
 
 run_for returns a new Trainer (same run_id) and leaves the one passed unchanged. A Trainer made by
@@ -118,15 +118,15 @@ def shutdown() -> None:
     _discard(_executor())
 
 
-def _on_pool(work):
-    """work(pool) on the process pool; if a worker process died, once more on a fresh pool."""
-    for attempt in (1, 2):
+def _on_pool(work, attempts: int = 2):
+    """work(pool) on the process pool; if a worker process died, again on a fresh pool (`attempts` in all)."""
+    for attempt in range(1, attempts + 1):
         pool = _executor()
         try:
             return work(pool)
         except BrokenProcessPool as err:
             _discard(pool)
-            if attempt == 2:
+            if attempt == attempts:
                 raise TrainingPoolError(
                     "Training stopped: the worker process that trains the networks quit unexpectedly, twice in a "
                     "row (the server may be short of memory), so nothing was trained.") from err
@@ -162,9 +162,9 @@ class Chunk:
         process died meanwhile, the chunk is trained again on a fresh pool; TrainingPoolError if that fails too."""
         try:
             trained, result = self._future.result()
-        except BrokenProcessPool:
+        except BrokenProcessPool:                                   # the first attempt; once more, on a fresh pool
             _discard(self._pool)
-            trained, result = _on_pool(lambda pool: self._submit(pool).result())
+            trained, result = _on_pool(lambda pool: self._submit(pool).result(), attempts=1)
         trained.take_data_from(self.source)
         return trained, result
 
@@ -175,13 +175,6 @@ def run_for(trainer: training.Trainer, seconds: float, max_updates: int) -> trai
     Exactly the updates trainer.run_for would make (the same minibatches, rng and optimizer state); only how
     many fit in `seconds` differs. The copy holds trainer's data. TrainingPoolError when the workers keep dying."""
     return Chunk(trainer, seconds, max_updates).collect()[0]
-
-
-def run_and_test(trainer: training.Trainer, seconds: float, max_updates: int, test: tuple) -> tuple:
-    """run_for, and the trained copy's Trainer.by_length on training.test_set(trainer.task, *test), both in a
-    worker: (copy, result). The test (the exact forward pass over every test sequence, ~7 ms for the default
-    task) then costs the server's thread nothing, as the training does."""
-    return Chunk(trainer, seconds, max_updates, test).collect()
 
 
 def compare_state_activations(task: Task, **options) -> dict:

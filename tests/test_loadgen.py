@@ -239,10 +239,10 @@ def test_a_student_trains_briefly_as_a_browser_does(app_server):
         s = Session(app_server.url, timeout=60)
         it = await s.open("Train_and_generalise")
         assert it.ok and s.timer is None and s.widget("train_start_pause").proto.label == "Start", it
-        done = await train_briefly(s, seconds=1.2)                     # timer reruns every 0.5 s: 2 or 3
+        done = await train_briefly(s, seconds=1.2)                     # timer reruns every 0.5 s: 1 to 3
         ticks = len(done) - 2
         assert [it.action for it in done] == ["click:train_start_pause", *["tick"] * ticks, "click:train_start_pause"]
-        assert ticks >= 2
+        assert ticks >= 1
         assert all(it.ok for it in done), [it.error or it.exceptions for it in done]
         assert all(it.fragment for it in done[1:-1])
         assert s.timer is None and s.widget("train_start_pause").proto.label == "Start"

@@ -65,11 +65,11 @@ def test_the_pool_makes_exactly_the_in_process_updates(name, strategy):
 
 @pytest.mark.parametrize("name", tasks.TASKS)
 def test_a_worker_tests_the_trained_copy_as_the_server_would(name):
-    """run_and_test: the same updates as run_for, and the by-length test of the trained copy on the test set that
+    """A Chunk with a test: the same updates as run_for, and the by-length test of the trained copy on the test set that
     the same arguments draw here, equal bit for bit to testing it in this process."""
     here, sent = small_trainer(name), small_trainer(name)
     here.step(9)
-    back, result = tp.run_and_test(sent, seconds=60, max_updates=9, test=(6, 5, 3))
+    back, result = tp.Chunk(sent, seconds=60, max_updates=9, test=(6, 5, 3)).collect()
     assert sent.updates == 0 and back._data is sent._data
     assert_same_training(here, back)
     expected = here.by_length(training.test_set(here.task, 6, 5, 3))
@@ -196,7 +196,6 @@ def test_a_chunk_trains_the_weights_as_they_were_when_it_started():
     when the chunk started, whatever happens to the session's trainer meanwhile, and no test unless asked."""
     here, sent = small_trainer("sum"), small_trainer("sum")
     chunk = tp.Chunk(sent, seconds=60, max_updates=11)
-    assert chunk.source is sent
     sent.step(3)                                                           # changed after the chunk started
     back, result = chunk.collect()
     here.step(11)

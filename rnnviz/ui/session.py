@@ -104,7 +104,7 @@ def group(name: str) -> dict:
     st.session_state costs tens of microseconds and a run makes hundreds: one read here.)"""
     values = st.session_state.get(name)
     if values is None:
-        values = st.session_state[name] = dict(table.defaults(name))
+        values = st.session_state[name] = table.defaults(name)
     return values
 
 

@@ -9,10 +9,8 @@ does not import streamlit (rnnviz.ui.session draws the widgets from these rows).
     value kinds:  int, float, bool, str, "ints" (comma-separated integers), "strs" (comma-separated names)
 """
 import dataclasses
-import functools
 import math
 import re
-import types
 
 from .. import activations, batching, bptt, presets, tasks, training
 
@@ -398,7 +396,6 @@ def to_query(values: dict) -> dict:
     return {row.field: _write(row, values[row.name]) for row in ROWS if row.field and row.name in values}
 
 
-@functools.cache
-def defaults(group: str) -> types.MappingProxyType:
-    """{key: default} of one group's settings (read-only; worked out once: every widget of every run asks)."""
-    return types.MappingProxyType({row.key: row.default for row in ROWS if row.group == group})
+def defaults(group: str) -> dict:
+    """{key: default} of one group's settings."""
+    return {row.key: row.default for row in ROWS if row.group == group}

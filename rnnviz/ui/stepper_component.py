@@ -32,6 +32,13 @@ from . import session
 
 NAME = "rnnviz.stepper"                  # "<project name>.<component name>", as pyproject.toml declares them
 LITE = ("kind", "id", "T")               # what a pause's reply keeps of the payload: which one, and its steps
+
+
+def lite(payload: dict) -> dict:
+    """A pause's reply when the browser holds this payload: which one it is and its steps, nothing else."""
+    return {**{k: payload[k] for k in LITE}, "lite": True}
+
+
 NOT_INSTALLED = ("The in-browser stepper's JS and CSS are served from the installed rnnviz package, which is not "
                  "installed here: run `pip install -e .` in the repository root (`pip install -r requirements.txt` "
                  "does it), then restart Streamlit.")
@@ -76,7 +83,7 @@ def stepper_view(payload: dict, *, key: str, step: int, on_step=None, mode: str 
     held = session.pop(f"{key}_held")                     # noted by `reported` when this run is a report
     fetch = (session.get(key) or {}).get("fetch")         # the browser lacks the payload a reply named
     if held == payload["id"] and not fetch:
-        sent = {**{k: payload[k] for k in LITE}, "lite": True}
+        sent = lite(payload)
     else:
         sent = wire(payload)
     view = {"step": step, "show_all": bool(show_all), "present": bool(present),

@@ -2,7 +2,7 @@
 makes the browser fetch Streamlit's data grid: the page's tables are Markdown."""
 from .conftest import wait_idle
 
-GRID_CHUNKS = ("DataFrame.", "arrowFormatUtils.")        # what st.dataframe (and st.table's Arrow) pull in
+GRID_CHUNKS = ("DataFrame.", "arrowFormatUtils.", "Table.")   # what st.dataframe and st.table pull in
 TABS = (("The states, with and without the mask", 1, 1), ("The proof", 0, 2), ("Two ways to make minibatches", 0, 2),
         ("One padded batch", 2, 0))                      # (tab, plotly charts, tables) it shows
 

@@ -3,7 +3,10 @@ import re
 
 import pytest
 
+from rnnviz.ui.train_run import RUN_EVERY
+
 from .conftest import wait_idle
+from .test_browser_padding import GRID_CHUNKS, fetched
 
 PAGES = [("", "How a recurrent neural network remembers"), ("Step_through_time", "Step through time"),
          ("Padding_and_batches", "Padding and batches"),
@@ -27,8 +30,7 @@ def test_train_page_opens_without_a_data_grid_and_trains(new_page, app):
     app.open(page, "Train_and_generalise")
     assert app.exceptions(page) == []
     page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
-    chunks = page.evaluate("performance.getEntriesByType('resource').map(r => r.name.split('/').pop())")
-    assert not [c for c in chunks if c.startswith(("DataFrame.", "arrowFormatUtils.", "Table."))], chunks
+    assert not [c for c in fetched(page) if c.startswith(GRID_CHUNKS)], fetched(page)
     assert page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').count() == 0
     status = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text=re.compile(r"^Update \d"))
     address = page.url
@@ -43,7 +45,7 @@ def test_train_page_opens_without_a_data_grid_and_trains(new_page, app):
     app.click(page, "train_start_pause")                                # Pause
     app.idle(page)
     paused = status.inner_text()
-    page.wait_for_timeout(1000)                                     # five ticks of a timer that kept going
+    page.wait_for_timeout(3 * 1000 * RUN_EVERY)                     # three ticks of a timer that kept going
     assert status.inner_text() == paused and "in the last run" in paused
     assert app.exceptions(page) == [] and page.js_errors == []
 
