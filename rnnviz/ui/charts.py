@@ -1,5 +1,8 @@
 """Charts: every page draws its plotly figures through `chart`, which also keeps them for the sidebar's
-'Pictures for your notes' box (each chart as SVG or high-resolution PNG, in a print style)."""
+'Pictures for your notes' box (each chart as SVG or high-resolution PNG, in a print style). A page whose first
+view has charts starts loading their front-end code first (`preload`)."""
+import functools
+import pathlib
 import re
 
 import streamlit as st
@@ -24,6 +27,32 @@ def chart(spec: FigureSpec, key: str, where=None, page: str | None = None) -> No
     page = page or session.get("page")
     charts.setdefault(page, {})[key] = spec
     session.put("charts", charts)
+
+
+PRELOAD = ("<style>.stElementContainer:has(script[data-rnnviz-preload]) {{ display: none; }}</style>"
+           "<script data-rnnviz-preload>{{ const me = document.currentScript;"              # data-loaded: for tests
+           " import('./static/js/{chunk}').then(() => {{ if (me) me.dataset.loaded = 'yes'; }}, () => {{}}); }}</script>")
+
+
+@functools.cache
+def plotly_chunk() -> str | None:
+    """The file name of the front-end chunk of the installed Streamlit that draws st.plotly_chart (it imports
+    plotly.js, ~3.8 MB), or None if this Streamlit has no such file."""
+    found = sorted((pathlib.Path(st.__file__).parent / "static" / "static" / "js").glob("PlotlyChart.*.js"))
+    return found[0].name if found else None
+
+
+def preload() -> None:
+    """Start loading the chart code in the browser now, before the page's other elements.
+
+    Streamlit's front end fetches a chart's code only when the first chart arrives. On our chart pages that was
+    after 20-45 other elements (controls, text), so plotly.js began loading late, and a new browser drew the
+    first chart 1.15-1.44 x as late as a one-chart app's (home, padding, training; bench_cold_load.py). This
+    element imports the same module at once. Its code is fixed here (no user text), and the same URL means the browser loads the
+    module once. Its container is hidden, so it takes no space."""
+    chunk = plotly_chunk()
+    if chunk is not None:
+        st.sidebar.html(PRELOAD.format(chunk=chunk), unsafe_allow_javascript=True)
 
 
 def pictures_panel(page: str) -> None:

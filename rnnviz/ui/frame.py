@@ -17,9 +17,9 @@ PRESENT_CSS = """<style>
 
 def run() -> None:
     """app.py: the tab's title and a wide layout, the memory reclaimer and replies without Nagle's delay (once
-    per process), the navigation, the link's state (once per session, before any widget), the notices, the
-    address bar kept equal to the share link, the sidebar's boxes (share, open a model file, pictures); then
-    the page."""
+    per process), the navigation, the link's state (once per session, before any widget), the chart code
+    loading first on a page with charts, the notices, the address bar kept equal to the share link, the
+    sidebar's boxes (share, open a model file, pictures); then the page."""
     st.set_page_config(page_title="rnnviz — RNNs and BPTT", page_icon=":material/replay:", layout="wide")
     reclaim.start()
     nodelay.apply()
@@ -33,6 +33,8 @@ def run() -> None:
         target = links.open_lesson(goto)
     if target is not None and target != key:
         st.switch_page(PAGES[target].file)
+    if PAGES[key].charts:
+        charts.preload()
     session.show_notices()
     links.sync()
     if session.value("view_present"):

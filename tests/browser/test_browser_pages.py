@@ -3,6 +3,8 @@ import re
 
 import pytest
 
+from rnnviz.ui import charts
+from rnnviz.ui.pages import PAGES as PAGE_TABLE
 from rnnviz.ui.train_run import RUN_EVERY
 
 from .conftest import wait_idle
@@ -47,6 +49,24 @@ def test_train_page_opens_without_a_data_grid_and_trains(new_page, app):
     paused = status.inner_text()
     page.wait_for_timeout(3 * 1000 * RUN_EVERY)                     # three ticks of a timer that kept going
     assert status.inner_text() == paused and "in the last run" in paused
+    assert app.exceptions(page) == [] and page.js_errors == []
+
+
+@pytest.mark.parametrize("key", [k for k, p in PAGE_TABLE.items() if p.charts])
+def test_a_chart_page_loads_the_chart_code_at_once(new_page, app, key):
+    """In a new browser (nothing cached) the sidebar's first element imports the chart code (its script marks
+    itself loaded); the browser fetches that file once, and the element takes no space."""
+    page = new_page()
+    app.open(page, PAGE_TABLE[key].url_path)
+    page.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+    page.wait_for_selector("script[data-rnnviz-preload][data-loaded='yes']", state="attached")
+    chunk = charts.plotly_chunk()
+    fetches = [name for name in fetched(page) if name == chunk]
+    assert fetches == [chunk], fetched(page)
+    box = page.evaluate("""() => { const c = document.querySelector('script[data-rnnviz-preload]').closest('.stElementContainer');
+      return [getComputedStyle(c).display, c.getBoundingClientRect().height,
+              c === document.querySelector('[data-testid="stSidebarUserContent"] .stElementContainer')]; }""")
+    assert box == ["none", 0, True], box                          # hidden, and the sidebar's first element
     assert app.exceptions(page) == [] and page.js_errors == []
 
 
