@@ -157,6 +157,12 @@ class Chunk:
         self._pool = pool
         return pool.submit(_train_and_test, *self._args)
 
+    def cancel(self) -> bool:
+        """Drop the chunk: if no worker has started it yet it never runs (the workers are shared by every
+        training student, and a class queues their chunks); returns whether it was stopped in time. One that a
+        worker already trains finishes there (at most its `seconds`) and is thrown away."""
+        return self._future.cancel()
+
     def collect(self) -> tuple:
         """(trained copy, by_length result or None), waiting for the worker if it is still training. If a worker
         process died meanwhile, the chunk is trained again on a fresh pool; TrainingPoolError if that fails too."""

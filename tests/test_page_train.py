@@ -75,6 +75,19 @@ def test_failing_workers_pause_with_a_message_and_keep_the_weights(at, monkeypat
     assert not at.error                                                   # shown once
 
 
+def test_pause_cancels_a_chunk_that_no_worker_has_started(at):
+    """In a busy class the training chunks queue for the shared workers; Pause takes its own out of the queue."""
+    from test_training_pool import busy_workers
+    fillers = busy_workers()
+    at.button(key="train_start_pause").click().run()
+    waiting = at.session_state["train_chunk"]
+    at.button(key="train_start_pause").click().run()                      # Pause, before any worker is free
+    assert not at.session_state["train_running"] and at.session_state.get("train_chunk") is None
+    assert waiting._future.cancelled()
+    for chunk in fillers:
+        chunk.cancel()
+
+
 def test_pause_stops_and_reset_starts_again(at):
     at.button(key="train_start_pause").click().run()
     assert at.session_state["train_running"]

@@ -1,8 +1,10 @@
 """Training in worker processes (serving.training_pool): the same updates as in-process, bit for bit; a Trainer
 travels without its data; a worker that dies is replaced, and one that keeps dying gives a clear error."""
+import concurrent.futures
 import os
 import pickle
 import sys
+import time
 import types
 
 import numpy as np
@@ -201,6 +203,31 @@ def test_a_chunk_trains_the_weights_as_they_were_when_it_started():
     here.step(11)
     assert result is None and back._data is sent._data
     assert_same_training(here, back)
+
+
+def busy_workers(seconds: float = 0.5) -> list:
+    """Chunks that keep every worker busy for `seconds` and fill the executor's queue of calls handed to the
+    workers (as long as the workers, plus one): a chunk started next waits, not yet started by any worker."""
+    return [tp.Chunk(small_trainer("sum"), seconds=seconds, max_updates=10**9)
+            for _ in range(2 * tp.worker_count() + 2)]      # the workers', the queue's (workers + 1) and one more
+
+
+def test_a_chunk_dropped_before_a_worker_starts_it_never_runs():
+    """Pause (and a rebuilt trainer) cancel the chunk under way: one still waiting for a worker never takes one
+    from the other students; one already training finishes and can still be collected."""
+    fillers = busy_workers()
+    waiting = tp.Chunk(small_trainer("sum"), seconds=60, max_updates=5)
+    assert waiting.cancel() is True
+    deadline = time.monotonic() + 30
+    while not fillers[0]._future.running() and time.monotonic() < deadline:  # handed to a worker
+        time.sleep(0.01)
+    assert not fillers[0].cancel()                                         # a worker already trains it
+    for chunk in fillers[1:]:
+        chunk.cancel()
+    back, _ = fillers[0].collect()
+    assert back.updates > 0
+    with pytest.raises(concurrent.futures.CancelledError):
+        waiting.collect()
 
 
 def test_a_worker_that_died_is_replaced(tmp_path):

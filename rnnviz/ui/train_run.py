@@ -43,8 +43,9 @@ def _build(s: dict) -> None:
     trainer = training.make_trainer(task, (lo, hi), int(s["n_train"]), int(s["H"]), s["f_s"],
                                     _config(s), params=start)
     test = training.test_set(task, *_test_args(s))
+    _drop_chunk()
     for key, value in dict(train_trainer=trainer, train_test=test, train_built={k: s[k] for k in REBUILD},
-                           train_running=False, train_chunk=None, train_clock=[], train_by_length=None).items():
+                           train_running=False, train_clock=[], train_by_length=None).items():
         session.put(key, value)
 
 
@@ -73,9 +74,16 @@ def _start() -> None:
     session.put("train_clock", [(time.perf_counter(), trainer.updates)])   # the rate of this run
 
 
+def _drop_chunk() -> None:
+    """Forget the training under way in a worker (cancelled if it has not started)."""
+    chunk = session.pop("train_chunk")
+    if chunk is not None:
+        chunk.cancel()
+
+
 def _pause() -> None:
     session.put("train_running", False)
-    session.pop("train_chunk")                                  # the chunk under way is dropped
+    _drop_chunk()                                               # the weights stay those drawn last
 
 
 def _one_update() -> None:
@@ -108,13 +116,16 @@ def live_step(trainer: training.Trainer) -> training.Trainer:
     """While running: collect the chunk of training that the last live rerun started in a worker process (waiting
     for it if it is not done); the trained copy becomes the session's Trainer (returned). Then, unless the run is
     over, start the next chunk: it trains while this rerun draws and the browser waits for the next, so no rerun
-    waits for the training it starts, and Pause is answered at once (the chunk under way is dropped: the weights
-    are those drawn last). Records the clock; stops (full rerun) at the end of the run, or with a message and the
-    last Trainer when the worker processes fail."""
+    waits for the training it starts, and Pause is answered at once (the chunk under way is dropped, cancelled if
+    no worker has started it: the weights are those drawn last). Records the clock; stops (full rerun) at the end
+    of the run, or with a message and the last Trainer when the worker processes fail."""
     end = session.get("train_run_end", trainer.updates)
     chunk = session.pop("train_chunk")
+    if chunk is not None and chunk.source is not trainer:           # a chunk of weights no longer shown
+        chunk.cancel()
+        chunk = None
     try:
-        if chunk is not None and chunk.source is trainer:           # else a chunk of weights no longer shown
+        if chunk is not None:
             trainer, result = chunk.collect()
             if result is not None:
                 session.put("train_by_length", (trainer.run_id, trainer.updates, time.perf_counter(), result))
