@@ -31,7 +31,8 @@ def chart(spec: FigureSpec, key: str, where=None, page: str | None = None) -> No
 
 PRELOAD = ("<style>.stElementContainer:has(script[data-rnnviz-preload]) {{ display: none; }}</style>"
            "<script data-rnnviz-preload>{{ const me = document.currentScript;"              # data-loaded: for tests
-           " import('./static/js/{chunk}').then(() => {{ if (me) me.dataset.loaded = 'yes'; }}, () => {{}}); }}</script>")
+           " import('./static/js/{chunk}')"
+           ".then(() => {{ if (me) me.dataset.loaded = 'yes'; }}, () => {{}}); }}</script>")
 
 
 @functools.cache
@@ -48,8 +49,8 @@ def preload() -> None:
     Streamlit's front end fetches a chart's code only when the first chart arrives. On our chart pages that was
     after 20-45 other elements (controls, text), so plotly.js began loading late, and a new browser drew the
     first chart 1.15-1.44 x as late as a one-chart app's (home, padding, training; bench_cold_load.py). This
-    element imports the same module at once. Its code is fixed here (no user text), and the same URL means the browser loads the
-    module once. Its container is hidden, so it takes no space."""
+    element imports the same module at once; the same URL means the browser loads it once. Its code is fixed
+    here (no user text), and its container is hidden, so it takes no space."""
     chunk = plotly_chunk()
     if chunk is not None:
         st.sidebar.html(PRELOAD.format(chunk=chunk), unsafe_allow_javascript=True)

@@ -63,7 +63,8 @@ def test_a_chart_page_loads_the_chart_code_at_once(new_page, app, key):
     chunk = charts.plotly_chunk()
     fetches = [name for name in fetched(page) if name == chunk]
     assert fetches == [chunk], fetched(page)
-    box = page.evaluate("""() => { const c = document.querySelector('script[data-rnnviz-preload]').closest('.stElementContainer');
+    box = page.evaluate("""() => {
+      const c = document.querySelector('script[data-rnnviz-preload]').closest('.stElementContainer');
       return [getComputedStyle(c).display, c.getBoundingClientRect().height,
               c === document.querySelector('[data-testid="stSidebarUserContent"] .stElementContainer')]; }""")
     assert box == ["none", 0, True], box                          # hidden, and the sidebar's first element
