@@ -29,9 +29,12 @@ def chart(spec: FigureSpec, key: str, where=None, page: str | None = None) -> No
     session.put("charts", charts)
 
 
+# The chunk's URL is resolved against Streamlit's own main bundle, as the front end's lazy import resolves it
+# (whatever path the app is served under); data-loaded is for the tests.
 PRELOAD = ("<style>.stElementContainer:has(script[data-rnnviz-preload]) {{ display: none; }}</style>"
-           "<script data-rnnviz-preload>{{ const me = document.currentScript;"              # data-loaded: for tests
-           " import('./static/js/{chunk}')"
+           "<script data-rnnviz-preload>{{ const me = document.currentScript;"
+           " const main = document.querySelector('script[type=module][src*=\"/static/js/index.\"]');"
+           " if (main) import(new URL('{chunk}', main.src).href)"
            ".then(() => {{ if (me) me.dataset.loaded = 'yes'; }}, () => {{}}); }}</script>")
 
 
