@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 import serve                                                          # noqa: E402
 from serving.loadtest.protocol import Session                                 # noqa: E402
 from serving.loadtest.students import fetch_cookies, run_class                # noqa: E402
+from serving.training_pool import WORKERS_ENV                                   # noqa: E402
 
 
 def test_the_template_renders_a_sticky_websocket_proxy():
@@ -44,14 +45,31 @@ def test_replicas_share_one_secret_and_class_settings(tmp_path):
                    "--server.address 127.0.0.1", "--runner.postScriptGC false", "--server.allowedHosts 127.0.0.1"):
         assert option in cmd
     assert secret not in cmd                                             # the secret travels in the environment
+    assert c.replica_env()["STREAMLIT_SERVER_COOKIE_SECRET"] == secret
+
+
+def test_replicas_share_the_cores_for_training(tmp_path, monkeypatch):
+    assert [serve.replica_workers(n, cores=2) for n in (1, 2, 3)] == [2, 1, 1]    # at least one each
+    assert [serve.replica_workers(n, cores=8) for n in (1, 2, 3, 8, 9)] == [8, 4, 2, 1, 1]
+    c = serve.Cluster(3, run_dir=tmp_path)
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    assert c.replica_env()[WORKERS_ENV] == str(serve.replica_workers(3))
+    monkeypatch.setenv(WORKERS_ENV, " ")                                 # blank: as if unset (worker_count too)
+    assert c.replica_env()[WORKERS_ENV] == str(serve.replica_workers(3))
+    monkeypatch.setenv(WORKERS_ENV, "5")                                 # the teacher's own choice wins
+    assert c.replica_env()[WORKERS_ENV] == "5"
 
 
 needs_nginx = pytest.mark.skipif(serve.nginx_binary() is None, reason="nginx is not installed")
 
 
 @needs_nginx
-def test_a_stopped_replica_loses_only_its_own_sessions(tmp_path):
+def test_a_stopped_replica_loses_only_its_own_sessions(tmp_path, monkeypatch):
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
     with serve.Cluster(3, run_dir=tmp_path) as cluster:
+        for proc in cluster.procs:                  # what each replica's training pool reads: its environment
+            env = (pathlib.Path("/proc") / str(proc.pid) / "environ").read_bytes().split(b"\0")
+            assert f"{WORKERS_ENV}={serve.replica_workers(3)}".encode() in env
         asyncio.run(_class_with_a_failure(cluster))
 
 

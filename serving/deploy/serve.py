@@ -10,6 +10,10 @@ starts the replicas on free loopback ports (the class settings of .streamlit/con
 server.allowedHosts and the secret), waits until each answers /_stcore/health, starts nginx in front,
 and records every process id in RUN_DIR/pids.json. `stop` ends exactly those processes.
 
+The replicas share the machine's cores for training: each gets RNNVIZ_TRAIN_WORKERS = cores // replicas
+(at least 1; a value set in the environment wins), so N replicas start as many training workers in all as
+one process does (serving.training_pool).
+
 Everything listens on 127.0.0.1. For a class on a real network, bind nginx to the public address (and
 TLS), set allowedHosts to the name the students type, and keep the replicas on loopback or a private
 network. The same Cluster class is what tests/test_deploy.py drives.
@@ -30,6 +34,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))                                      # run as `python serving/deploy/serve.py`
 from serving.loadtest.server import CLASS_ENV, free_port, wait_healthy  # noqa: E402  (the same waiting as the load generator's)
+from serving.training_pool import WORKERS_ENV                             # noqa: E402
 TEMPLATE = pathlib.Path(__file__).with_name("nginx.conf.template")
 DEFAULT_RUN_DIR = pathlib.Path("/tmp/rnnviz-serve")
 MAX_UPLOAD_MB = 5
@@ -55,6 +60,15 @@ def render(template: str, **values) -> str:
     if "{{" in template:
         raise ValueError("unfilled placeholder in the nginx template")
     return template
+
+
+def replica_workers(replicas: int, cores: int | None = None) -> int:
+    """Training workers for each of `replicas` replicas on one machine: its cores shared out, at least one each.
+    More workers than cores train no faster. A chunk is a slice of wall-clock time (rnnviz.ui.train_run.BUDGET),
+    so more workers at once only finish more, smaller chunks, and each is one more live-view rerun for a
+    server. Measured with 2 replicas and 100 students (docs/serving.md section 4): p95 153-188 ms with one
+    worker each, 255-353 ms with two each."""
+    return max(1, (cores or os.cpu_count() or 1) // replicas)
 
 
 class Cluster:
@@ -87,6 +101,14 @@ class Cluster:
             path.chmod(0o600)
         return path.read_text().strip()
 
+    def replica_env(self) -> dict:
+        """The replicas' environment: this one, the class's, the shared secret, and their share of the cores for
+        training (unless RNNVIZ_TRAIN_WORKERS is set here)."""
+        env = {**os.environ, **CLASS_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": self._secret()}
+        if not env.get(WORKERS_ENV, "").strip():
+            env[WORKERS_ENV] = str(replica_workers(self.n))
+        return env
+
     def replica_command(self, port: int) -> list:
         options = {**REPLICA_OPTIONS, "server.address": "127.0.0.1", "server.port": str(port),
                    "server.allowedHosts": "127.0.0.1", **self.extra_options}
@@ -105,7 +127,7 @@ class Cluster:
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (self.run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.run_dir, 0o755)
-        env = {**os.environ, **CLASS_ENV, "STREAMLIT_SERVER_COOKIE_SECRET": self._secret()}
+        env = self.replica_env()
         try:
             for i in range(self.n):
                 port = free_port()
